@@ -1,0 +1,65 @@
+"""Wiring the stages: settings → output checks → vault → analysis → pages → written site."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from goalsite.analysis import Analysis, analyse
+from goalsite.config import load_settings
+from goalsite.errors import UsageError
+from goalsite.export import goals_json, measurements_csv
+from goalsite.load import load_vault
+from goalsite.model import Vault
+from goalsite.output import WriteReport, check_output, write_site
+from goalsite.render import environment, static_files, theme_folders
+from goalsite.views import PageInfo, overview_goals, site_view
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    vault: Vault
+    analysis: Analysis
+    output: Path
+    report: WriteReport
+
+
+def vault_folder(path: Path | str) -> Path:
+    folder = Path(path)
+    if not folder.exists():
+        raise UsageError(f"There is no folder {path}; give the path of your vault (the folder with goals/ and journal/).")
+    if not folder.is_dir():
+        raise UsageError(f"{path} is a file, not a folder; give the path of your vault.")
+    return Path(os.path.realpath(folder))
+
+
+def default_output(vault: Path, configured: str | None) -> Path:
+    if configured:
+        return (vault / Path(configured).expanduser()).absolute()
+    return vault.parent / f"{vault.name}-site"
+
+
+def render_site(vault: Vault, analysis: Analysis) -> dict[str, bytes]:
+    folders = theme_folders(vault.root, vault.settings.theme)
+    env = environment(folders)
+    site = site_view(vault, analysis)
+    files = static_files(folders)
+    index = env.get_template("index.html").render(
+        site=site, page=PageInfo(root=""), goals=overview_goals(vault, analysis))
+    files["index.html"] = index.encode("utf-8")
+    files["data/goals.json"] = goals_json(vault, analysis)
+    files["data/measurements.csv"] = measurements_csv(vault, analysis)
+    return files
+
+
+def build(vault_path: Path | str, output: Path | str | None = None, today: dt.date | None = None) -> BuildResult:
+    root = vault_folder(vault_path)
+    settings, setting_problems = load_settings(root)
+    target = Path(output).absolute() if output is not None else default_output(root, settings.output)
+    out = check_output(target, root)
+    vault, today = load_vault(root, today, out, (settings, setting_problems))
+    analysis = analyse(vault, today)
+    report = write_site(out, render_site(vault, analysis))
+    return BuildResult(vault, analysis, out, report)

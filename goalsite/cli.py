@@ -1,0 +1,206 @@
+"""The command line: parse options, call one function, turn the result into words and an exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from goalsite import __version__
+from goalsite.errors import ExitCode, Problem, Severity, UsageError, count_problems
+
+F = TypeVar("F", bound=Callable[..., Any])
+SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _colour() -> bool | None:
+    return False if os.environ.get("NO_COLOR") else None  # None: Click decides (colour only on a terminal)
+
+
+def _echo(text: str, err: bool = False) -> None:
+    click.echo(text, err=err, color=_colour())
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def summary(problems: Sequence[Problem], files: int) -> str:
+    counts = count_problems(problems)
+    if not counts["error"] and not counts["warning"]:
+        notes = f" ({_plural(counts['info'], 'note')})" if counts["info"] else ""
+        return f"No problems in {_plural(files, 'file')}{notes}."
+    parts = [_plural(counts["error"], "error"), _plural(counts["warning"], "warning")]
+    if counts["info"]:
+        parts.append(_plural(counts["info"], "note"))
+    return f"{', '.join(parts)} in {_plural(files, 'file')}."
+
+
+def format_problem(problem: Problem) -> str:
+    severity = click.style(problem.severity.word, fg=SEVERITY_COLOURS[problem.severity], bold=True)
+    line = f"{problem.location}: {severity} {problem.code} {problem.message}"
+    if problem.hint:
+        line += "\n    " + problem.hint.replace("\n", "\n    ")
+    return line
+
+
+def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"“{value}” is not a date; write it as YYYY-MM-DD.") from None
+
+
+def handled(command: F) -> F:
+    """One exit point: UsageError → its sentence and exit 2; anything unexpected → one line (a traceback with --debug)."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        debug = bool(click.get_current_context().find_root().params.get("debug"))
+        try:
+            return command(*args, **kwargs)
+        except UsageError as error:
+            _echo(f"goalsite: {error}", err=True)
+            sys.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _echo("goalsite: stopped.", err=True)
+            sys.exit(130)
+        except Exception as error:  # noqa: BLE001 - the one place that turns surprises into a kind line
+            if debug:
+                traceback.print_exc()
+            _echo(f"goalsite: something went wrong that goalsite did not expect ({type(error).__name__}: {error}). "
+                  "Your files were not changed. Run again with --debug to see the details.", err=True)
+            sys.exit(ExitCode.PROBLEMS)
+
+    return run  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="goalsite")
+@click.option("--debug", is_flag=True, help="Show the full details (a traceback) when something goes wrong.")
+def main(debug: bool) -> None:
+    """Follow your therapy goals in plain text, and see them on a private dashboard."""
+
+
+VAULT = click.argument("vault", default=".", type=click.Path(file_okay=True, path_type=Path))
+TODAY = click.option("--today", callback=_parse_day, metavar="YYYY-MM-DD",
+                     help="Compute as if today were this day (default: today in the vault's timezone).")
+
+
+@main.command()
+@VAULT
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@TODAY
+@handled
+def check(vault: Path, output_format: str, strict: bool, today: dt.date | None) -> None:
+    """Check every goal letter by letter (SMART) and every file for problems."""
+    from goalsite.build import vault_folder
+    from goalsite.load import load_vault
+
+    model, _today = load_vault(vault_folder(vault), today)
+    problems = model.problems
+    if output_format == "json":
+        data = {"problems": [problem.as_json() for problem in problems], "counts": count_problems(problems)}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            _echo(format_problem(problem))
+        _echo(summary(problems, model.files_read))
+    sys.exit(_exit_code(problems, strict))
+
+
+def _exit_code(problems: Sequence[Problem], strict: bool) -> ExitCode:
+    counts = count_problems(problems)
+    if counts["error"] or (strict and counts["warning"]):
+        return ExitCode.PROBLEMS
+    return ExitCode.OK
+
+
+@main.command()
+@VAULT
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="The folder to build into (default: <vault-name>-site beside the vault, or `output:` in settings).")
+@click.option("--strict", is_flag=True, help="Exit 1 when there are errors or warnings (the site is still written).")
+@TODAY
+@handled
+def build(vault: Path, output: Path | None, strict: bool, today: dt.date | None) -> None:
+    """Build the dashboard."""
+    from goalsite.build import build as build_site
+
+    result = build_site(vault, output, today)
+    problems = result.vault.problems
+    for problem in problems:
+        if problem.severity != Severity.INFO:
+            _echo(format_problem(problem), err=True)
+    report = result.report
+    changed = f"{_plural(len(report.written), 'file')} written, {report.unchanged} unchanged"
+    if report.removed:
+        changed += f", {len(report.removed)} removed"
+    _echo(f"Built the dashboard of {_plural(len(result.vault.goals), 'goal')} and "
+          f"{_plural(len(result.vault.entries), 'entry', 'entries')} into {result.output} ({changed}).")
+    _echo(summary(problems, result.vault.files_read))
+    counts = count_problems(problems)
+    sys.exit(ExitCode.PROBLEMS if strict and (counts["error"] or counts["warning"]) else ExitCode.OK)
+
+
+@main.command()
+@click.argument("folder", default=".", type=click.Path(path_type=Path))
+@handled
+def init(folder: Path) -> None:
+    """Make a new vault from the example, with a short guide inside. Never overwrites."""
+    from goalsite.scaffold import init_vault
+
+    created = init_vault(folder)
+    _echo(f"Made a new vault in {folder} ({_plural(len(created), 'file')}). "
+          f"Start with “{folder / 'START HERE.md'}”, then run: goalsite build {folder}")
+
+
+@main.group()
+def new() -> None:
+    """Make a new goal or journal entry from a template; prints its path."""
+
+
+@new.command("goal")
+@click.argument("title")
+@click.option("--vault", "vault", default=".", type=click.Path(path_type=Path), show_default=True)
+@TODAY
+@handled
+def new_goal(title: str, vault: Path, today: dt.date | None) -> None:
+    """A goal file from a commented SMART template."""
+    from goalsite.build import vault_folder
+    from goalsite.config import load_settings
+    from goalsite.load import today_in
+    from goalsite.scaffold import new_goal as make_goal
+
+    root = vault_folder(vault)
+    settings, _problems = load_settings(root)
+    click.echo(make_goal(root, settings, title, today or today_in(settings)))
+
+
+@new.command("entry")
+@click.option("--date", "day", callback=_parse_day, metavar="YYYY-MM-DD", help="The entry's day (default: today).")
+@click.option("--vault", "vault", default=".", type=click.Path(path_type=Path), show_default=True)
+@handled
+def new_entry(day: dt.date | None, vault: Path) -> None:
+    """A journal entry for today (or --date)."""
+    from goalsite.build import vault_folder
+    from goalsite.config import load_settings
+    from goalsite.load import today_in
+    from goalsite.scaffold import new_entry as make_entry
+
+    root = vault_folder(vault)
+    settings, _problems = load_settings(root)
+    click.echo(make_entry(root, settings, day or today_in(settings)))

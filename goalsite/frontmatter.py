@@ -1,0 +1,321 @@
+"""Text and YAML with a line and column for everything.
+
+Bytes become text (UTF-8, BOM, CRLF/CR); front matter is split from the body;
+YAML is composed into small nodes that remember where they stand. PyYAML's own
+composer is not used: it recurses (the C one segfaults on deep nesting, the
+pure-Python one raises RecursionError), expands aliases without bound and lets
+duplicate keys silently win. Ours walks libyaml's event stream with an explicit
+stack and stops early at the limits below, so any input gives problems, never
+a crash. Values stay text here; `fields.py` types them by our schema.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+from yaml import events as ev
+
+try:  # the C parser is much faster and gives the same events and marks
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 64
+MAX_NODES = 20_000  # nodes after alias expansion: a 219-byte "billion laughs" stops here
+SAFE_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+) | {"!"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A reading problem at a 1-based line and column of the file."""
+
+    line: int
+    column: int
+    code: str
+    message: str
+    hint: str
+
+
+@dataclass(slots=True)
+class Scalar:
+    value: str
+    plain: bool  # unquoted: `no` may be a word, `"no"` is always text
+    line: int
+    column: int
+
+    @property
+    def is_null(self) -> bool:
+        return self.plain and self.value in ("", "~", "null", "Null", "NULL")
+
+
+@dataclass(slots=True)
+class Seq:
+    items: list[Node]
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class Map:
+    """Keys are text; each key keeps the scalar it came from, for its location."""
+
+    entries: dict[str, tuple[Scalar, Node]]
+    line: int
+    column: int
+
+    def get(self, key: str) -> Node | None:
+        found = self.entries.get(key)
+        return found[1] if found else None
+
+    def key_node(self, key: str) -> Scalar | None:
+        found = self.entries.get(key)
+        return found[0] if found else None
+
+
+Node = Scalar | Seq | Map
+
+
+def node_size(node: Node) -> int:
+    stack: list[Node] = [node]
+    size = 0
+    while stack:
+        current = stack.pop()
+        size += 1
+        if isinstance(current, Seq):
+            stack.extend(current.items)
+        elif isinstance(current, Map):
+            for key, value in current.entries.values():
+                stack.append(value)
+    return size
+
+
+# ---------------------------------------------------------------- text
+
+
+@dataclass(frozen=True)
+class Text:
+    """A decoded file: `text` uses `\\n` only; `problem` says why it could not be read."""
+
+    text: str
+    problem: Issue | None = None
+
+
+def decode(data: bytes) -> Text:
+    """UTF-8 with or without a BOM, any line ending; anything else is a problem, not a guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Text("", Issue(1, 1, "encoding", "This file is saved as UTF-16, so goalsite cannot read it.",
+                              "Save it again as UTF-8 (most editors offer this under “Save with encoding”)."))
+    nul = data.find(b"\x00")
+    if nul != -1:
+        line, column = _byte_position(data, nul)
+        return Text("", Issue(line, column, "binary", "This looks like a binary file, not text.",
+                              "Move it out of the vault, or add it to `exclude:` in goalsite.yaml."))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _byte_position(data, error.start)
+        return Text("", Issue(
+            line, column, "encoding",
+            f"This file is not UTF-8 text (byte 0x{data[error.start]:02X} cannot be read).",
+            "Save it again as UTF-8; Notepad and most editors offer this under “Save as” → Encoding.",
+        ))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return Text(text)
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    line = before.count(b"\n") + 1
+    last = before.rfind(b"\n")
+    column = len(before[last + 1:].decode("utf-8", "replace")) + 1
+    return line, column
+
+
+# ---------------------------------------------------------------- front matter
+
+_FENCE_OPEN = re.compile(r"---[ \t]*")
+_FENCE_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*")
+
+
+@dataclass(frozen=True)
+class Split:
+    """Front matter and body. `yaml_line` is the file line where the YAML starts."""
+
+    front: str | None
+    body: str
+    yaml_line: int
+    body_line: int
+    problem: Issue | None = None
+
+
+def split_front_matter(text: str) -> Split:
+    if not text.startswith("---"):
+        return Split(None, text, 1, 1)
+    first_end = text.find("\n")
+    first = text if first_end == -1 else text[:first_end]
+    if not _FENCE_OPEN.fullmatch(first):
+        return Split(None, text, 1, 1)  # e.g. a `----` rule or `---title` is body text
+    if first_end == -1:
+        return Split(None, "", 1, 1, _unclosed())
+    position = first_end + 1
+    line = 2
+    while position <= len(text):
+        end = text.find("\n", position)
+        current = text[position:] if end == -1 else text[position:end]
+        if _FENCE_CLOSE.fullmatch(current):
+            body_start = len(text) if end == -1 else end + 1
+            return Split(text[first_end + 1:position], text[body_start:], 2, line + 1)
+        if end == -1:
+            break
+        position = end + 1
+        line += 1
+    return Split(None, text, 1, 1, _unclosed())
+
+
+def _unclosed() -> Issue:
+    return Issue(1, 1, "front-matter-unclosed",
+                 "The front matter starts with `---` on line 1 but never ends.",
+                 "Add a line with just `---` after the last setting, before your notes.")
+
+
+# ---------------------------------------------------------------- YAML
+
+
+@dataclass
+class _Frame:
+    node: Seq | Map
+    anchor: str | None
+    pending_key: Scalar | None = None
+    keys_seen: dict[str, int] = field(default_factory=dict)
+
+
+def compose(source: str, first_line: int = 1) -> tuple[Node | None, list[Issue]]:
+    """Compose one YAML document. Lines in nodes and issues are file lines (`first_line` is the YAML's first)."""
+    issues: list[Issue] = []
+    offset = first_line - 1
+    stack: list[_Frame] = []
+    anchors: dict[str, Node] = {}
+    root: Node | None = None
+    documents = 0
+    expanded = 0
+
+    def place(node: Node, anchor: str | None) -> None:
+        nonlocal root, expanded
+        if anchor:
+            anchors[anchor] = node
+        if not stack:
+            root = node
+            return
+        frame = stack[-1]
+        if isinstance(frame.node, Seq):
+            frame.node.items.append(node)
+        elif frame.pending_key is None:
+            if isinstance(node, Scalar):
+                frame.pending_key = node
+            else:
+                frame.pending_key = Scalar("", True, node.line, node.column)
+                issues.append(Issue(node.line, node.column, "yaml-complex-key",
+                                    "A key here is a list or a mapping; keys must be plain words.",
+                                    "Write the key as a word followed by a colon, like `mood: 6`."))
+        else:
+            key = frame.pending_key
+            frame.pending_key = None
+            seen = frame.keys_seen.get(key.value)
+            if seen is not None:
+                issues.append(Issue(
+                    key.line, key.column, "yaml-duplicate-key",
+                    f"`{key.value}` is set twice (first on line {seen}); goalsite used the first one.",
+                    f"Keep one `{key.value}:` line and delete the other.",
+                ))
+            elif isinstance(frame.node, Map):
+                frame.keys_seen[key.value] = key.line
+                frame.node.entries[key.value] = (key, node)
+
+    def check_tag(event: ev.NodeEvent, line: int, column: int) -> bool:
+        tag = getattr(event, "tag", None)
+        if tag is None or tag in SAFE_TAGS:
+            return True
+        issues.append(Issue(line, column, "yaml-tag",
+                            f"The YAML tag `{tag}` is not allowed; goalsite never runs code from a file.",
+                            "Remove the tag (the word starting with `!`) and write the value plainly."))
+        return False
+
+    try:
+        for event in yaml.parse(source, Loader=_Loader):
+            mark = event.start_mark
+            line, column = mark.line + 1 + offset, mark.column + 1
+            if isinstance(event, ev.ScalarEvent):
+                plain = not event.style and event.tag is None
+                ok = check_tag(event, line, column)
+                place(Scalar(event.value if ok else "", plain or not ok, line, column), event.anchor)
+                expanded += 1
+            elif isinstance(event, (ev.SequenceStartEvent, ev.MappingStartEvent)):
+                expanded += 1
+                if len(stack) >= MAX_DEPTH:
+                    issues.append(Issue(line, column, "yaml-too-deep",
+                                        f"The settings here are nested more than {MAX_DEPTH} levels deep.",
+                                        "Check for unclosed `[` or `{` brackets."))
+                    return None, issues
+                check_tag(event, line, column)
+                container: Seq | Map = (
+                    Seq([], line, column) if isinstance(event, ev.SequenceStartEvent) else Map({}, line, column)
+                )
+                stack.append(_Frame(container, event.anchor))
+            elif isinstance(event, (ev.SequenceEndEvent, ev.MappingEndEvent)):
+                frame = stack.pop()
+                place(frame.node, frame.anchor)
+            elif isinstance(event, ev.AliasEvent):
+                target = anchors.get(event.anchor or "")
+                if target is None:  # libyaml reports unknown anchors itself; kept for safety
+                    issues.append(Issue(line, column, "yaml-syntax", f"Unknown alias `*{event.anchor}`.", ""))
+                    return None, issues
+                expanded += node_size(target)
+                place(target, None)
+            elif isinstance(event, ev.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    issues.append(Issue(line, column, "yaml-documents",
+                                        "There is more than one YAML document here; goalsite read the first.",
+                                        "Remove the extra `---` line, or close the front matter with `---`."))
+                    break
+            if expanded > MAX_NODES:
+                issues.append(Issue(line, column, "yaml-too-large",
+                                    "The YAML here expands to too many values (aliases repeat it over and over).",
+                                    "Write the values out plainly instead of using `&anchors` and `*aliases`."))
+                return None, issues
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = (mark.line + 1 + offset) if mark else first_line
+        column = (mark.column + 1) if mark else 1
+        what = error.problem or error.context or "the YAML could not be read"
+        issues.append(Issue(line, column, "yaml-syntax", f"The YAML cannot be read here: {what}.",
+                            _yaml_hint(what)))
+        return None, issues
+    except yaml.YAMLError as error:  # ReaderError: a control character; it knows only its position
+        position = getattr(error, "position", 0) or 0
+        before = source[:position]
+        line = before.count("\n") + first_line
+        column = position - (before.rfind("\n") + 1) + 1
+        issues.append(Issue(line, column, "yaml-syntax",
+                            "The YAML holds a control character that YAML does not allow.",
+                            "Delete the invisible character at this place (retyping the line is easiest)."))
+        return None, issues
+    return root, issues
+
+
+def _yaml_hint(what: str) -> str:
+    if "mapping values are not allowed" in what:
+        return "A value has a colon followed by a space in it: put the value in quotes, like `note: \"a: b\"`."
+    if "found character '\\t'" in what or "tab" in what:
+        return "YAML indents with spaces, not tabs: replace the tab with spaces."
+    if "could not find expected ':'" in what:
+        return "Each line needs `key: value`; check this line and the one above it."
+    return "Check the line for a missing colon, an unclosed quote or bracket, or uneven indentation."

@@ -1,0 +1,154 @@
+"""Writing the site without ever harming what goalsite did not make.
+
+A marker file proves a folder is ours and lists the files we wrote; only
+those are ever removed. Paths are compared after resolving links, never as
+strings. Each file is written to a temporary file beside it and renamed over,
+and a file whose bytes did not change is left alone (its time stays), so a
+synced output folder does not churn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from goalsite.errors import UsageError
+
+MARKER = ".goalsite-output"
+_TEMP_TAG = ".goalsite-tmp-"
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: tuple[str, ...]
+    unchanged: int
+    removed: tuple[str, ...]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output(output: Path, vault: Path) -> Path:
+    """The resolved output folder, or a UsageError saying plainly why goalsite will not write there."""
+    out = Path(os.path.realpath(output))
+    root = Path(os.path.realpath(vault))
+    if out == root:
+        raise UsageError(f"The output folder {output} is the vault itself; goalsite never writes into your vault. "
+                         "Choose another folder with -o.")
+    if _inside(root, out):
+        raise UsageError(f"The vault is inside the output folder {output}; choose an output folder outside the vault.")
+    if _inside(out, root):
+        first = out.relative_to(root).parts[0]
+        if not first.startswith("."):
+            raise UsageError(f"The output folder {output} is inside the vault; goalsite never writes into your vault. "
+                             "Choose a folder beside the vault, or a dot-folder such as .site inside it.")
+    if out.exists() or out.is_symlink():
+        if not out.is_dir():
+            raise UsageError(f"{output} exists and is not a folder; choose another output folder with -o.")
+        try:
+            names = os.listdir(out)
+        except OSError as error:
+            raise UsageError(f"The output folder {output} cannot be read: {error.strerror}.") from error
+        if names and MARKER not in names:
+            raise UsageError(f"{output} already has files that goalsite did not make, so it was left alone. "
+                             "Choose an empty or new folder with -o.")
+    return out
+
+
+def read_manifest(out: Path) -> set[str]:
+    try:
+        data = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        files = data.get("files", [])
+        return {name for name in files if isinstance(name, str)}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def _manifest_bytes(files: set[str]) -> bytes:
+    text = json.dumps({"goalsite": 1, "note": "This folder was made by goalsite; it lists the files it wrote.",
+                       "files": sorted(files)}, indent=1, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomically write `data` to `path` unless it already holds exactly those bytes. True when written."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}{_TEMP_TAG}{os.getpid()}")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _safe_relative(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and all(part not in ("", ".", "..") for part in parts) \
+        and "\\" not in name and name != MARKER
+
+
+def write_site(out: Path, files: dict[str, bytes]) -> WriteReport:
+    """Write every file, then remove what an earlier build wrote that no page needs any more.
+
+    `out` must have passed `check_output`. The marker lists old and new files while writing,
+    so a build stopped halfway still knows every file it may have left.
+    """
+    for name in files:
+        if not _safe_relative(name):
+            raise ValueError(f"refusing to write outside the output folder: {name!r}")
+    out.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(out)
+    wanted = set(files)
+    write_if_changed(out / MARKER, _manifest_bytes(previous | wanted))
+    written = []
+    unchanged = 0
+    for name in sorted(files):
+        if write_if_changed(out / name, files[name]):
+            written.append(name)
+        else:
+            unchanged += 1
+    removed = []
+    for name in sorted(previous - wanted):
+        if not _safe_relative(name):
+            continue
+        path = out / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed.append(name)
+            _remove_empty_parents(path.parent, out)
+    _remove_leftover_temporaries(out, wanted)
+    write_if_changed(out / MARKER, _manifest_bytes(wanted))
+    return WriteReport(tuple(written), unchanged, tuple(removed))
+
+
+def _remove_empty_parents(folder: Path, out: Path) -> None:
+    while folder != out and _inside(folder, out):
+        try:
+            folder.rmdir()  # only ever succeeds on an empty folder
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _remove_leftover_temporaries(out: Path, wanted: set[str]) -> None:
+    """Temporary files of a build that was killed mid-write: only goalsite's own names, only in its folders."""
+    folders = {out} | {(out / name).parent for name in wanted}
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if _TEMP_TAG in name and name.startswith("."):
+                (folder / name).unlink(missing_ok=True)

@@ -1,0 +1,180 @@
+"""Finding a vault's files: ignore rules, sync leftovers, links that lead out, and safe reads."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from goalsite.config import SETTINGS_FILE, Settings
+from goalsite.errors import Location, Problem, Severity
+
+EXTENSIONS = (".md", ".markdown", ".yaml", ".yml")
+IGNORED_FOLDERS = frozenset({"node_modules"})
+THEME_FOLDER = "theme"
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+_CONFLICTS = (
+    ("Dropbox", re.compile(r"(?P<base>.+?) \([^()]*conflicted copy[^()]*\)(?P<ext>\.\w+)", re.IGNORECASE), False),
+    ("Syncthing", re.compile(r"(?P<base>.+)\.sync-conflict-\d{8}-\d{6}(?:-[A-Z0-9]{7})?(?P<ext>\.\w+)"), False),
+    ("Google Drive", re.compile(r"(?P<base>.+) \(\d+\)(?P<ext>\.\w+)"), True),
+    # OneDrive adds the computer's name: `notes-LAPTOP.md`. Only upper-case names next to the
+    # original count, so a real entry such as `2026-11-21-evening.md` is never mistaken for one.
+    ("OneDrive", re.compile(r"(?P<base>.+)-(?P<device>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)(?P<ext>\.\w+)"), True),
+)
+_ICLOUD = re.compile(r"\.(?P<name>.+)\.icloud")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    rel: str  # relative to the vault, with `/`
+    kind: str | None  # goal | entry by folder; None: only its `type:` can make it count
+    size: int
+    mtime_ns: int
+
+
+def conflict_original(name: str, siblings: frozenset[str]) -> tuple[str, str] | None:
+    """(service, original name) when `name` is a sync service's conflict copy."""
+    for service, pattern, needs_original in _CONFLICTS:
+        match = pattern.fullmatch(name)
+        if match:
+            original = match.group("base") + match.group("ext")
+            if not needs_original or original in siblings:
+                return service, original
+    return None
+
+
+def _is_excluded(rel: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern.rstrip("/") + "/*")
+               for pattern in patterns)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def discover(root: Path, settings: Settings, output: Path | None = None) -> tuple[list[SourceFile], list[Problem]]:
+    """Every file that may hold a goal or an entry, in a stable order, and what was skipped with a reason.
+
+    `root` must be resolved. Links are never followed out of the vault; links inside it are read
+    at their real place, so nothing counts twice.
+    """
+    files: list[SourceFile] = []
+    problems: list[Problem] = []
+    goals_prefix = settings.goals_dir.strip("/") + "/"
+    journal_prefix = settings.journal_dir.strip("/") + "/"
+    folders: list[tuple[Path, str]] = [(root, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as scan:
+                children = sorted(scan, key=lambda child: child.name)
+        except OSError as error:
+            problems.append(Problem(Location(prefix.rstrip("/") or "."), Severity.WARNING, "unreadable",
+                                    f"This folder cannot be read: {error.strerror}.",
+                                    "Check the folder's permissions."))
+            continue
+        names = frozenset(child.name for child in children)
+        subfolders: list[tuple[Path, str]] = []
+        for child in children:
+            rel = prefix + child.name
+            name = child.name
+            if name.startswith("."):
+                icloud = _ICLOUD.fullmatch(name)
+                if icloud and icloud.group("name").lower().endswith(EXTENSIONS):
+                    problems.append(Problem(
+                        Location(rel), Severity.WARNING, "conflict-copy",
+                        f"“{icloud.group('name')}” is still in iCloud and not downloaded to this computer, "
+                        "so goalsite could not read it.",
+                        "Open the folder in Finder and choose “Download Now”, then build again."))
+                continue
+            try:
+                is_link = child.is_symlink()
+                is_dir = child.is_dir(follow_symlinks=True)
+            except OSError:
+                continue
+            if is_link:
+                try:
+                    target = Path(os.path.realpath(child.path))
+                except (OSError, RuntimeError):
+                    target = None
+                if target is None or not _inside(target, root):
+                    if is_dir or name.lower().endswith(EXTENSIONS):
+                        problems.append(Problem(
+                            Location(rel), Severity.WARNING, "outside-link",
+                            "This is a link to a place outside the vault; goalsite does not follow it.",
+                            "Move the file into the vault if it should count."))
+                    continue
+                if is_dir or name.lower().endswith(EXTENSIONS):
+                    problems.append(Problem(
+                        Location(rel), Severity.INFO, "inside-link",
+                        "This is a link to another place in the vault; goalsite reads that place instead, "
+                        "so nothing counts twice.", ""))
+                continue
+            if is_dir:
+                if name in IGNORED_FOLDERS or (not prefix and name == THEME_FOLDER):
+                    continue
+                path = Path(child.path)
+                if output is not None and path == output:
+                    continue
+                if _is_excluded(rel, settings.exclude):
+                    continue
+                subfolders.append((path, rel + "/"))
+                continue
+            if not name.lower().endswith(EXTENSIONS) or (not prefix and name == SETTINGS_FILE):
+                continue
+            if _is_excluded(rel, settings.exclude):
+                continue
+            conflict = conflict_original(name, names)
+            if conflict:
+                service, original = conflict
+                problems.append(Problem(
+                    Location(rel), Severity.WARNING, "conflict-copy",
+                    f"This looks like a copy {service} made when “{original}” was changed in two places; "
+                    "goalsite left it out so nothing is counted twice.",
+                    f"Compare it with “{original}”, keep the text you want there, then delete this copy."))
+                continue
+            try:
+                info = child.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            kind = "goal" if rel.startswith(goals_prefix) else "entry" if rel.startswith(journal_prefix) else None
+            files.append(SourceFile(Path(child.path), rel, kind, info.st_size, info.st_mtime_ns))
+        folders.extend(reversed(subfolders))
+    files.sort(key=lambda source: source.rel)
+    return files, problems
+
+
+def read_source(source: SourceFile) -> tuple[bytes | None, Problem | None]:
+    """The file's bytes, or why it could not be read. Never follows a link, never reads past 2 MiB."""
+    where = Location(source.rel)
+    if source.size > MAX_FILE_BYTES:
+        return None, _too_large(where, source.size)
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(source.path, flags)
+        with os.fdopen(descriptor, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return None, Problem(where, Severity.WARNING, "unreadable",
+                             "This file disappeared while goalsite was reading the vault.",
+                             "If you just moved or renamed it, build again.")
+    except OSError as error:
+        return None, Problem(where, Severity.ERROR, "unreadable",
+                             f"This file cannot be read: {error.strerror or error}.",
+                             "Check the file's permissions.")
+    if len(data) > MAX_FILE_BYTES:
+        return None, _too_large(where, len(data))
+    return data, None
+
+
+def _too_large(where: Location, size: int) -> Problem:
+    return Problem(where, Severity.ERROR, "too-large",
+                   f"This file is {size / 1024 / 1024:.1f} MiB; goalsite reads files up to 2 MiB.",
+                   "Split it into smaller files (one entry per day), or add it to `exclude:` in goalsite.yaml.")
