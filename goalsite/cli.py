@@ -77,7 +77,7 @@ def handled(command: F) -> F:
         except KeyboardInterrupt:
             _echo("goalsite: stopped.", err=True)
             sys.exit(130)
-        except Exception as error:  # noqa: BLE001 - the one place that turns surprises into a kind line
+        except Exception as error:
             if debug:
                 traceback.print_exc()
             _echo(f"goalsite: something went wrong that goalsite did not expect ({type(error).__name__}: {error}). "

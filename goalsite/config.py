@@ -146,8 +146,9 @@ def _read(node: Map, reader: FieldReader) -> Settings:
     if questionnaires is not None:
         for name, (key_node, value) in questionnaires.entries.items():
             if name not in DEFAULT_THRESHOLDS:
+                guess = did_you_mean(name, list(DEFAULT_THRESHOLDS))
                 reader.report(key_node, Severity.WARNING, "unknown-setting",
-                              f"`{name}` is not a questionnaire goalsite knows.{did_you_mean(name, list(DEFAULT_THRESHOLDS))}",
+                              f"`{name}` is not a questionnaire goalsite knows.{guess}",
                               "goalsite scores `phq9` and `gad7`.")
                 continue
             entry = reader.mapping(value, name, f"{name}: {{reliable_change: 6, cutoff: 10}}")

@@ -495,7 +495,8 @@ def _parse_entry(source: SourceFile, fields: Map, body: str, body_line: int, fac
                           f"Rate your mood as a number from {low:g} to {high:g}.")
         elif not low <= mood.number <= high:
             reader.report(mood.location, Severity.WARNING, "mood-out-of-range",
-                          f"`mood` is {mood.number:g}, outside your mood scale of {low:g} to {high:g}, so it was not charted.",
+                          f"`mood` is {mood.number:g}, outside your mood scale of {low:g} to {high:g}, "
+                          "so it was not charted.",
                           f"Use a number from {low:g} to {high:g}, or change `mood_scale` in goalsite.yaml.")
             values["mood"] = FieldValue(None, mood.text, mood.location)
 

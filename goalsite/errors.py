@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -66,7 +67,7 @@ class Problem:
         }
 
 
-def count_problems(problems: list[Problem] | tuple[Problem, ...]) -> dict[str, int]:
+def count_problems(problems: Iterable[Problem]) -> dict[str, int]:
     counts = {"error": 0, "warning": 0, "info": 0}
     for problem in problems:
         counts[problem.severity.word] += 1

@@ -89,8 +89,7 @@ def node_size(node: Node) -> int:
         if isinstance(current, Seq):
             stack.extend(current.items)
         elif isinstance(current, Map):
-            for key, value in current.entries.values():
-                stack.append(value)
+            stack.extend(value for _key, value in current.entries.values())
     return size
 
 
@@ -250,8 +249,9 @@ def compose(source: str, first_line: int = 1) -> tuple[Node | None, list[Issue]]
 
     try:
         for event in yaml.parse(source, Loader=_Loader):
-            mark = event.start_mark
-            line, column = mark.line + 1 + offset, mark.column + 1
+            start = event.start_mark  # libyaml always sets it
+            line = start.line + 1 + offset if start is not None else first_line
+            column = start.column + 1 if start is not None else 1
             if isinstance(event, ev.ScalarEvent):
                 plain = not event.style and event.tag is None
                 ok = check_tag(event, line, column)
@@ -293,8 +293,10 @@ def compose(source: str, first_line: int = 1) -> tuple[Node | None, list[Issue]]
                 return None, issues
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = (mark.line + 1 + offset) if mark else first_line
-        column = (mark.column + 1) if mark else 1
+        if error.context_mark is not None and mark is not None and mark.index >= len(source.rstrip()):
+            mark = error.context_mark  # an unclosed bracket or quote: where it opened helps more than the end
+        line = mark.line + 1 + offset if mark is not None else first_line
+        column = mark.column + 1 if mark is not None else 1
         what = error.problem or error.context or "the YAML could not be read"
         issues.append(Issue(line, column, "yaml-syntax", f"The YAML cannot be read here: {what}.",
                             _yaml_hint(what)))

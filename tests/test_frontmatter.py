@@ -1,0 +1,125 @@
+"""Bytes → text → front matter → YAML nodes, with exact lines and columns and no crash on anything."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from goalsite.frontmatter import MAX_DEPTH, Map, Scalar, Seq, compose, decode, split_front_matter
+
+
+def test_bom_crlf_and_cr_are_plain_text() -> None:
+    assert decode(b"\xef\xbb\xbf---\r\ntitle: a\r\n---\r\nbody\r\n").text == "---\ntitle: a\n---\nbody\n"
+    assert decode(b"a\rb\rc").text == "a\nb\nc"
+
+
+def test_utf16_windows1252_and_binary_are_problems_with_a_place() -> None:
+    utf16 = decode("title: x".encode("utf-16"))
+    assert utf16.problem is not None and utf16.problem.code == "encoding"
+    cp1252 = decode("---\ntitle: Caf\u00e9 ok\n---\n".encode("cp1252"))
+    assert cp1252.problem is not None
+    assert (cp1252.problem.code, cp1252.problem.line, cp1252.problem.column) == ("encoding", 2, 11)
+    assert "0xE9" in cp1252.problem.message
+    binary = decode(b"abc\ndef\x00ghi")
+    assert binary.problem is not None and (binary.problem.code, binary.problem.line, binary.problem.column) == (
+        "binary", 2, 4)
+
+
+@pytest.mark.parametrize("opening", ["---", "---   ", "---\t"])
+def test_front_matter_fence_may_have_trailing_spaces(opening: str) -> None:
+    split = split_front_matter(f"{opening}\na: 1\n--- \nbody\n")
+    assert (split.front, split.body, split.yaml_line, split.body_line) == ("a: 1\n", "body\n", 2, 4)
+
+
+def test_front_matter_may_close_with_dots_and_may_be_missing() -> None:
+    assert split_front_matter("---\na: 1\n...\nrest").front == "a: 1\n"
+    assert split_front_matter("# Title\n---\n").front is None
+    assert split_front_matter("----\na").front is None
+
+
+def test_unclosed_front_matter_is_a_problem() -> None:
+    split = split_front_matter("---\ntitle: x\nno end here\n")
+    assert split.problem is not None and split.problem.code == "front-matter-unclosed"
+
+
+def test_every_key_has_its_line_and_column() -> None:
+    root, issues = compose("title: Sleep\nmeasurable:\n  field: nights\n  target: 5\n", first_line=2)
+    assert issues == []
+    assert isinstance(root, Map)
+    measurable = root.get("measurable")
+    assert isinstance(measurable, Map)
+    target = measurable.get("target")
+    assert isinstance(target, Scalar)
+    assert (target.value, target.line, target.column) == ("5", 5, 11)
+    key = root.key_node("measurable")
+    assert key is not None and (key.line, key.column) == (3, 1)
+
+
+def test_values_stay_as_written() -> None:
+    root, _ = compose("a: no\nb: 12:30\nc: 1.10\nd: '007'\ne: ~\n")
+    assert isinstance(root, Map)
+    values = {key: node for key, (_k, node) in root.entries.items()}
+    assert [values[k].value for k in "abcd"] == ["no", "12:30", "1.10", "007"]  # type: ignore[union-attr]
+    assert isinstance(values["e"], Scalar) and values["e"].is_null
+    assert isinstance(values["d"], Scalar) and not values["d"].plain
+
+
+def test_duplicate_keys_are_problems_and_the_first_wins() -> None:
+    root, issues = compose("mood: 6\ntags: [a]\nmood: 2\n", first_line=2)
+    assert [(i.code, i.line, i.column) for i in issues] == [("yaml-duplicate-key", 4, 1)]
+    assert "first on line 2" in issues[0].message
+    assert isinstance(root, Map)
+    mood = root.get("mood")
+    assert isinstance(mood, Scalar) and mood.value == "6"
+
+
+def test_python_tags_are_refused() -> None:
+    root, issues = compose("a: !!python/object/apply:os.system ['echo hi']\nb: !!python/name:os.system x\n")
+    assert [(i.code, i.line) for i in issues] == [("yaml-tag", 1), ("yaml-tag", 2)]
+    assert isinstance(root, Map)
+
+
+def test_alias_bomb_stops_quickly() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    for name, previous in zip("bcdefghi", "abcdefgh", strict=True):
+        bomb += f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]\n"
+    started = time.perf_counter()
+    root, issues = compose(bomb)
+    assert root is None and [i.code for i in issues] == ["yaml-too-large"]
+    assert time.perf_counter() - started < 5  # generous: it stops after 20,000 nodes, not 9**9
+
+
+def test_small_aliases_are_fine() -> None:
+    root, issues = compose("base: &b {x: 1}\ncopy: *b\n")
+    assert issues == [] and isinstance(root, Map) and isinstance(root.get("copy"), Map)
+
+
+@pytest.mark.parametrize("text", [
+    "a: " + "[" * 1_000_000 + "]" * 1_000_000,  # this segfaults PyYAML's C composer
+    "- " * 1_000_000 + "x",
+    "a: " + "{b: " * 100_000 + "}" * 100_000,
+])
+def test_deep_nesting_is_a_problem_not_a_crash(text: str) -> None:
+    root, issues = compose(text)
+    assert root is None and [i.code for i in issues] == ["yaml-too-deep"]
+    assert str(MAX_DEPTH) in issues[0].message
+
+
+def test_syntax_error_has_the_file_line() -> None:
+    root, issues = compose("title: ok\nnote: a: b\n", first_line=2)
+    assert root is None
+    assert [(i.code, i.line, i.column) for i in issues] == [("yaml-syntax", 3, 8)]
+    assert "quotes" in issues[0].hint
+
+
+def test_control_character_is_a_problem() -> None:
+    root, issues = compose("a: 1\nb: x\x07y\n")
+    assert root is None and [(i.code, i.line, i.column) for i in issues] == [("yaml-syntax", 2, 5)]
+
+
+def test_lists_keep_their_items() -> None:
+    root, _ = compose("phq9: [1, 2, 1]\n")
+    assert isinstance(root, Map)
+    items = root.get("phq9")
+    assert isinstance(items, Seq) and [item.value for item in items.items] == ["1", "2", "1"]  # type: ignore[union-attr]
