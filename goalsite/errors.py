@@ -50,9 +50,10 @@ class Problem:
     letter: str | None = None  # the SMART letter a goal problem belongs to
     goal: str | None = None  # the goal id the problem is about, when there is one
 
-    def sort_key(self) -> tuple[str, int, int, int, str]:
+    def sort_key(self) -> tuple[str, int, int]:
+        """By place only: problems at one place keep the order they were found in (S, M, A, R, T)."""
         loc = self.location
-        return (loc.file, loc.line, loc.column, -self.severity, self.code)
+        return (loc.file, loc.line, loc.column)
 
     def as_json(self) -> dict[str, object]:
         return {
