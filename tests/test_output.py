@@ -1,0 +1,170 @@
+"""The output folder: refuse what is not ours, write atomically, rewrite nothing unchanged, prune only our files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import GOOD_GOAL, TODAY, snapshot, write
+from goalsite.build import build
+from goalsite.errors import UsageError
+from goalsite.output import MARKER, read_manifest, write_site
+
+
+def small_vault(vault: Path) -> Path:
+    write(vault, "goals/sleep.md", GOOD_GOAL)
+    write(vault, "journal/2026-11-20.md", "---\nmood: 6\nnights: 2\n---\n[[sleep]]\n")
+    return vault
+
+
+def test_build_writes_the_site_with_its_marker(vault: Path, tmp_path: Path) -> None:
+    small_vault(vault)
+    result = build(vault, tmp_path / "site", TODAY)
+    assert sorted(result.report.written) == ["assets/goalsite.css", "data/goals.json", "data/measurements.csv",
+                                             "index.html"]
+    assert read_manifest(tmp_path / "site") == set(result.report.written)
+
+
+def test_default_output_is_beside_the_vault(vault: Path) -> None:
+    small_vault(vault)
+    result = build(vault, None, TODAY)
+    assert result.output == vault.parent / "vault-site"
+
+
+def test_a_second_build_rewrites_nothing_and_the_vault_is_untouched(vault: Path, tmp_path: Path) -> None:
+    small_vault(vault)
+    before = snapshot(vault)
+    build(vault, tmp_path / "site", TODAY)
+    site = snapshot(tmp_path / "site")
+    time.sleep(0.01)
+    second = build(vault, tmp_path / "site", TODAY)
+    assert second.report.written == () and second.report.removed == ()
+    assert snapshot(tmp_path / "site") == site  # same bytes and same modification times
+    assert snapshot(vault) == before
+
+
+def test_refuses_a_folder_it_did_not_make_and_touches_nothing(vault: Path, tmp_path: Path) -> None:
+    small_vault(vault)
+    other = tmp_path / "photos"
+    write(other, "holiday.jpg", b"jpeg")
+    before = snapshot(other)
+    with pytest.raises(UsageError, match="already has files that goalsite did not make"):
+        build(vault, other, TODAY)
+    assert snapshot(other) == before
+
+
+@pytest.mark.parametrize("where", [".", "site", "journal/site"])
+def test_refuses_to_write_into_the_vault(vault: Path, where: str) -> None:
+    small_vault(vault)
+    before = snapshot(vault)
+    with pytest.raises(UsageError, match="vault"):
+        build(vault, vault / where, TODAY)
+    assert snapshot(vault) == before
+
+
+def test_a_dot_folder_inside_the_vault_is_allowed_and_never_read(vault: Path) -> None:
+    small_vault(vault)
+    result = build(vault, vault / ".site", TODAY)
+    assert (vault / ".site" / "index.html").is_file()
+    assert len(result.vault.entries) == 1
+
+
+def test_refuses_when_the_vault_is_inside_the_output(vault: Path, tmp_path: Path) -> None:
+    small_vault(vault)
+    with pytest.raises(UsageError, match="inside the output folder"):
+        build(vault, tmp_path, TODAY)
+
+
+def test_a_link_to_the_vault_is_still_the_vault(vault: Path, tmp_path: Path) -> None:
+    small_vault(vault)
+    os.symlink(vault, tmp_path / "sneaky")
+    before = snapshot(vault)
+    with pytest.raises(UsageError, match="the vault itself"):
+        build(vault, tmp_path / "sneaky", TODAY)
+    assert snapshot(vault) == before
+
+
+def test_refuses_a_file_as_output(vault: Path, tmp_path: Path) -> None:
+    small_vault(vault)
+    write(tmp_path, "notes.txt", "mine")
+    with pytest.raises(UsageError, match="is not a folder"):
+        build(vault, tmp_path / "notes.txt", TODAY)
+
+
+def test_stale_pages_are_pruned_but_not_other_files(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(out, {"index.html": b"a", "journal/2026-11-01.html": b"private", "journal/2026-11-02.html": b"b"})
+    write(out, "journal/my-own-note.txt", "the user put this here")
+    report = write_site(out, {"index.html": b"a", "journal/2026-11-02.html": b"b"})
+    assert report.removed == ("journal/2026-11-01.html",)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        MARKER, "index.html", "journal/2026-11-02.html", "journal/my-own-note.txt"]
+
+
+def test_empty_folders_left_by_pruning_go_too(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(out, {"index.html": b"a", "goals/old.html": b"x"})
+    write_site(out, {"index.html": b"a"})
+    assert not (out / "goals").exists()
+
+
+def test_paths_outside_the_output_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="outside"):
+        write_site(tmp_path / "site", {"../escape.html": b"x"})
+    assert not (tmp_path / "escape.html").exists()
+
+
+def test_a_tampered_manifest_never_removes_files_outside(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(out, {"index.html": b"a"})
+    write(tmp_path, "precious.md", "keep me")
+    (out / MARKER).write_text('{"files": ["../precious.md", "/etc/hostname", "index.html"]}')
+    write_site(out, {"index.html": b"a"})
+    assert (tmp_path / "precious.md").read_text() == "keep me"
+
+
+# Killed with the fifth page's temporary file fully written but not yet renamed into place.
+KILLER = """
+import os, signal, sys
+from pathlib import Path
+from goalsite import output
+real = os.replace
+count = 0
+def replace(source, target):
+    global count
+    count += 1
+    if count == 5:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(source, target)
+os.replace = replace
+output.write_site(Path(sys.argv[1]), {f"page{i}.html": b"new " * 1000 for i in range(10)})
+"""
+
+
+def test_a_killed_build_leaves_every_file_whole(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site(out, {f"page{i}.html": b"old" for i in range(10)})
+    process = subprocess.run([sys.executable, "-c", KILLER, str(out)], check=False)
+    assert process.returncode == -signal.SIGKILL
+    contents = [(out / f"page{i}.html").read_bytes() for i in range(10)]
+    assert contents == [b"new " * 1000] * 4 + [b"old"] * 6  # whole pages only: never half of either
+    leftovers = [p.name for p in out.iterdir() if ".goalsite-tmp-" in p.name]
+    assert [name.split(".goalsite-tmp-")[0] for name in leftovers] == [".page4.html"]
+    report = write_site(out, {f"page{i}.html": b"new " * 1000 for i in range(10)})
+    assert report.removed == ()
+    assert not [p for p in out.iterdir() if ".goalsite-tmp-" in p.name]
+
+
+def test_build_output_is_deterministic(vault: Path, tmp_path: Path) -> None:
+    small_vault(vault)
+    build(vault, tmp_path / "one", dt.date(2026, 11, 21))
+    build(vault, tmp_path / "two", dt.date(2026, 11, 21))
+    one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
+    assert {k: v[0] for k, v in one.items()} == {k: v[0] for k, v in two.items()}
