@@ -239,7 +239,7 @@ def analyse_goal(goal: Goal, entries: Sequence[Entry], settings: Settings, today
     late = sum(1 for m in goal.milestones if not m.done and m.due is not None and m.due < today)
     last_review = _last_review(goal, entries, today)
     next_review = None
-    if goal.review_every is not None:
+    if goal.review_every is not None and goal.status in ("active", "paused"):  # an achieved goal needs no review
         anchor = max(day for day in (goal.start, last_review) if day is not None) \
             if goal.start is not None or last_review is not None else None
         if anchor is not None:

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from goalsite.analysis import Analysis, analyse
 from goalsite.config import load_settings
 from goalsite.errors import UsageError
@@ -46,8 +48,13 @@ def render_site(vault: Vault, analysis: Analysis) -> dict[str, bytes]:
     env = environment(folders)
     site = site_view(vault, analysis)
     files = static_files(folders)
-    index = env.get_template("index.html").render(
-        site=site, page=PageInfo(root=""), goals=overview_goals(vault, analysis))
+    try:
+        index = env.get_template("index.html").render(
+            site=site, page=PageInfo(root=""), goals=overview_goals(vault, analysis))
+    except jinja2.TemplateError as error:
+        where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
+        raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
+                         "Fix the template in your theme folder, or remove it to use the default.") from error
     files["index.html"] = index.encode("utf-8")
     files["data/goals.json"] = goals_json(vault, analysis)
     files["data/measurements.csv"] = measurements_csv(vault, analysis)

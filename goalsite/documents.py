@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from goalsite.config import Settings, did_you_mean
 from goalsite.errors import Location, Problem, Severity
-from goalsite.fields import FieldReader, parse_interval, parse_number
+from goalsite.fields import FieldReader, colon_text, parse_interval, parse_number
 from goalsite.frontmatter import Map, Node, Scalar, Seq, compose, decode, split_front_matter
 from goalsite.markup import BodyFacts, scan_body
 from goalsite.model import (
@@ -289,10 +289,16 @@ def _done(node: Node | None, reader: FieldReader) -> tuple[bool, dt.date | None]
     return day is not None, day
 
 
+def _is_text(item: Node, structured_key: str) -> bool:
+    """A plain line, or a line with a colon in it (see `colon_text`) rather than a `{key: …}` row."""
+    return isinstance(item, Scalar) or (
+        isinstance(item, Map) and structured_key not in item.entries and colon_text(item) is not None)
+
+
 def _parse_milestones(node: Node | None, reader: FieldReader) -> list[Milestone]:
     milestones = []
     for item in reader.items(node, "milestones"):
-        if isinstance(item, Scalar):
+        if _is_text(item, "title"):
             title = reader.text(item, "milestones")
             if title:
                 milestones.append(Milestone(title, None, False, None, reader.at(item)))
@@ -313,7 +319,7 @@ def _parse_milestones(node: Node | None, reader: FieldReader) -> list[Milestone]
 def _parse_plan(node: Node | None, reader: FieldReader) -> list[PlanStep]:
     steps = []
     for item in reader.items(node, "plan"):
-        if isinstance(item, Scalar):
+        if _is_text(item, "step"):
             text = reader.text(item, "plan")
             if text:
                 steps.append(PlanStep(text, None, False, None, reader.at(item)))
@@ -334,7 +340,7 @@ def _parse_plan(node: Node | None, reader: FieldReader) -> list[PlanStep]:
 def _parse_obstacles(node: Node | None, reader: FieldReader) -> list[Obstacle]:
     obstacles = []
     for item in reader.items(node, "obstacles"):
-        if isinstance(item, Scalar):
+        if _is_text(item, "obstacle"):
             text = reader.text(item, "obstacles")
             if text:
                 obstacles.append(Obstacle(text, None))

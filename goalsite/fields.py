@@ -50,6 +50,15 @@ def parse_interval(text: str) -> tuple[int, str] | None:
     return int(match.group(1)), match.group(2)
 
 
+def colon_text(node: Node) -> str | None:
+    """`- Box breathing: in 4, hold 4` is YAML for a one-key mapping, but the person meant a line of text."""
+    if isinstance(node, Map) and len(node.entries) == 1:
+        (key, (_key_node, value)), = node.entries.items()
+        if isinstance(value, Scalar) and not value.is_null:
+            return f"{key}: {value.value.strip()}"
+    return None
+
+
 def describe(node: Node) -> str:
     if isinstance(node, Map):
         return "a set of `key: value` pairs"
@@ -98,6 +107,9 @@ class FieldReader:
                 return None
             value = node.value.strip()
             return value or None
+        colon = colon_text(node)
+        if colon is not None:
+            return colon
         self.wrong_type(node, key, "a piece of text", f"Write `{key}:` followed by your words on the same line.")
         return None
 

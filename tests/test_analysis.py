@@ -340,3 +340,11 @@ def test_goals_json_shape_and_rounding(vault: Path) -> None:
         "baseline": 1, "target": 6, "current": 3, "progress": 0.4, "expected": 2.89, "track": "on_track",
         "days_left": 56}
     assert goal["smart"] == dict.fromkeys("SMART", "pass")
+
+
+def test_achieved_and_dropped_goals_need_no_review(vault: Path) -> None:
+    measured_goal(vault, "{field: n, baseline: 1, target: 5}", name="done", extra="status: achieved\n")
+    measured_goal(vault, "{field: n, baseline: 1, target: 5}", name="paused", extra="status: paused\n")
+    analysis = analysed(vault, D(2026, 11, 21))[1]
+    assert (analysis.goals["done"].next_review, analysis.goals["done"].review_overdue) == (None, False)
+    assert analysis.goals["paused"].next_review == D(2026, 10, 15)

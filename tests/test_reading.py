@@ -253,3 +253,25 @@ def test_unknown_goal_links_and_gas_ratings(vault: Path) -> None:
         ("journal/2026-11-01.md", 2, 16, "unknown-goal"),
         ("journal/2026-11-01.md", 3, 13, "unknown-goal"),
         ("journal/2026-11-01.md", 3, 23, "gas-level")]
+
+
+def test_a_colon_in_a_list_line_stays_text(vault: Path) -> None:
+    # YAML reads `- Box breathing: in 4` as a one-key mapping; the person meant the line of text.
+    write(vault, "goals/g.md", "---\ntitle: t\nplan:\n  - Box breathing: in 4, hold 4\n  - {step: Walk, due: 2026-11-01}\n"
+          "milestones:\n  - Stage one: ride one stop\nsupports: [Jo, 'Dr: Lee']\n---\n")
+    goal = load(vault).goals[0]
+    assert [step.step for step in goal.plan] == ["Box breathing: in 4, hold 4", "Walk"]
+    assert [m.title for m in goal.milestones] == ["Stage one: ride one stop"]
+    assert goal.supports == ("Jo", "Dr: Lee")
+
+
+def test_a_file_that_vanishes_before_it_is_read(vault: Path) -> None:
+    from goalsite.config import Settings
+    from goalsite.vault import discover, read_source
+
+    write(vault, "journal/2026-11-01.md", ENTRY)
+    sources, _ = discover(vault.resolve(), Settings())
+    (vault / "journal/2026-11-01.md").unlink()
+    data, problem = read_source(sources[0])
+    assert data is None and problem is not None
+    assert (problem.code, problem.severity.word) == ("unreadable", "warning")
