@@ -46,7 +46,7 @@ def test_decreasing_goal_on_both_sides_of_the_boundary(vault: Path, latest: str,
     # 5.6: (5.6 − 5) / (2 − 8) = −0.1 exactly → on track; 5.7: −0.1167 → behind; at or below 2 → achieved.
     measured_goal(vault, "{field: attacks, baseline: 8, target: 2}")
     entries(vault, "attacks", {"2026-10-05": 7, "2026-11-01": 6, "2026-11-14": latest})
-    model, analysis = analysed(vault, D(2026, 11, 15))
+    _model, analysis = analysed(vault, D(2026, 11, 15))
     result = analysis.goals["g"]
     assert result.expected == 5
     assert result.track == track

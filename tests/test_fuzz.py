@@ -7,13 +7,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import TODAY
 from goalsite.config import Settings
 from goalsite.documents import parse_document
 from goalsite.load import load_vault
 from goalsite.smart import validate_goals
 from goalsite.vault import SourceFile
-
-from conftest import TODAY
 
 KINDS = [("goals/g.md", "goal"), ("goals/g.yaml", "goal"), ("journal/2026-11-21.md", "entry"),
          ("notes/n.md", None)]

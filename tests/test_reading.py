@@ -218,7 +218,7 @@ mood:: 7
 - [ ] call mum
 """)
     model = load(vault)
-    entry = [e for e in model.entries if e.file == "journal/2026-11-20.md"][0]
+    entry = next(e for e in model.entries if e.file == "journal/2026-11-20.md")
     assert entry.goals == ("sleep-schedule",)
     assert entry.tags == ("work", "trigger/crowds")
     assert (entry.mood, entry.fields["weight"].number, entry.fields["bp.systolic"].number) == (7, 72.5, 121)
