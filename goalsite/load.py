@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +24,25 @@ def load_vault(root: Path, today: dt.date | None = None, output: Path | None = N
 
     `settings` may be passed when the caller has already read them (with their problems)."""
     root = Path(root).resolve()
+    with _collector_paused():
+        return _load(root, today, output, settings)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading makes millions of small objects and no reference cycles, so the cycle collector only
+    slows it down (by a third on 10,000 entries); it runs again as soon as reading is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(root: Path, today: dt.date | None, output: Path | None,
+          settings: tuple[Settings, list[Problem]] | None) -> tuple[Vault, dt.date]:
     config, setting_problems = settings if settings is not None else load_settings(root)
     problems: list[Problem] = list(setting_problems)
     if today is None:

@@ -1,0 +1,79 @@
+"""Wall time and peak memory of `goalsite check` and `goalsite build` on a generated vault.
+
+    python3 benchmarks/engine.py                  # 10,000 entries, 3 runs each
+    python3 benchmarks/engine.py --entries 1000 --runs 1
+
+Each figure is a whole run of the installed command (start-up included); the
+median of the runs is shown. "build (cold)" starts from an empty output folder;
+"build (nothing changed)" runs again on the same output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate_vault import generate  # noqa: E402
+
+TODAY = "2026-11-21"
+
+
+def command() -> str:
+    found = shutil.which("goalsite", path=str(Path(sys.executable).parent)) or shutil.which("goalsite")
+    if not found:
+        sys.exit("goalsite is not installed: python3 -m pip install -e .")
+    return found
+
+
+def measure(args: list[str]) -> tuple[float, float, int]:
+    """(seconds, peak MiB, exit code) of one run."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--vaults", type=Path, default=HERE / "vaults", help="where generated vaults are kept")
+    args = parser.parse_args()
+
+    vault = args.vaults / str(args.entries)
+    if not (vault / "goals").is_dir():
+        started = time.perf_counter()
+        generate(args.entries, vault)
+        print(f"generated {vault} in {time.perf_counter() - started:.1f} s")
+    size = sum(path.stat().st_size for path in vault.rglob("*") if path.is_file())
+    print(f"vault: {args.entries:,} entries + 30 goals, {size / 1024 / 1024:.1f} MiB")
+    goalsite = command()
+    output = args.vaults / f"{args.entries}-site"
+    results: dict[str, list[tuple[float, float, int]]] = {"check": [], "build (cold)": [], "build (nothing changed)": []}
+    for _ in range(args.runs):
+        results["check"].append(measure([goalsite, "check", str(vault), "--today", TODAY]))
+        shutil.rmtree(output, ignore_errors=True)
+        build = [goalsite, "build", str(vault), "-o", str(output), "--today", TODAY]
+        results["build (cold)"].append(measure(build))
+        results["build (nothing changed)"].append(measure(build))
+    print(f"{'command':<26}{'median s':>10}{'peak MiB':>10}")
+    for name, runs in results.items():
+        codes = {code for _s, _m, code in runs}
+        if codes - {0, 1}:
+            sys.exit(f"{name} failed with exit code {sorted(codes)}")
+        print(f"{name:<26}{statistics.median(s for s, _m, _c in runs):>10.2f}"
+              f"{max(m for _s, m, _c in runs):>10.0f}")
+
+
+if __name__ == "__main__":
+    main()
