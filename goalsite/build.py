@@ -13,7 +13,7 @@ from goalsite.analysis import Analysis, analyse
 from goalsite.config import load_settings
 from goalsite.errors import UsageError
 from goalsite.export import goals_json, measurements_csv
-from goalsite.load import load_vault
+from goalsite.load import Progress, load_vault
 from goalsite.model import Vault
 from goalsite.output import WriteReport, check_output, write_site
 from goalsite.render import environment, static_files, theme_folders
@@ -61,12 +61,13 @@ def render_site(vault: Vault, analysis: Analysis) -> dict[str, bytes]:
     return files
 
 
-def build(vault_path: Path | str, output: Path | str | None = None, today: dt.date | None = None) -> BuildResult:
+def build(vault_path: Path | str, output: Path | str | None = None, today: dt.date | None = None,
+          progress: Progress | None = None) -> BuildResult:
     root = vault_folder(vault_path)
     settings, setting_problems = load_settings(root)
     target = Path(output).absolute() if output is not None else default_output(root, settings.output)
     out = check_output(target, root)
-    vault, today = load_vault(root, today, out, (settings, setting_problems))
+    vault, today = load_vault(root, today, out, (settings, setting_problems), progress)
     analysis = analyse(vault, today)
     report = write_site(out, render_site(vault, analysis))
     return BuildResult(vault, analysis, out, report)

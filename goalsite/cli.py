@@ -52,6 +52,19 @@ def format_problem(problem: Problem) -> str:
     return line
 
 
+def _progress() -> Callable[[int, int], None] | None:
+    """A line that counts files on a terminal; nothing at all in a pipe or a file."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        line = f"Reading {done:,} of {total:,} files…" if done < total else ""
+        sys.stderr.write("\r" + line.ljust(40) + "\r")  # the last call clears the line
+        sys.stderr.flush()
+
+    return show
+
+
 def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -110,7 +123,7 @@ def check(vault: Path, output_format: str, strict: bool, today: dt.date | None) 
     from goalsite.build import vault_folder
     from goalsite.load import load_vault
 
-    model, _today = load_vault(vault_folder(vault), today)
+    model, _today = load_vault(vault_folder(vault), today, progress=_progress())
     problems = model.problems
     if output_format == "json":
         data = {"problems": [problem.as_json() for problem in problems], "counts": count_problems(problems)}
@@ -140,7 +153,7 @@ def build(vault: Path, output: Path | None, strict: bool, today: dt.date | None)
     """Build the dashboard."""
     from goalsite.build import build as build_site
 
-    result = build_site(vault, output, today)
+    result = build_site(vault, output, today, _progress())
     problems = result.vault.problems
     for problem in problems:
         if problem.severity != Severity.INFO:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,15 +17,18 @@ from goalsite.model import Entry, Goal, Vault
 from goalsite.smart import validate_goals
 from goalsite.vault import discover, read_source
 
+Progress = Callable[[int, int], None]  # (files read, files in all)
+
 
 def load_vault(root: Path, today: dt.date | None = None, output: Path | None = None,
-               settings: tuple[Settings, list[Problem]] | None = None) -> tuple[Vault, dt.date]:
+               settings: tuple[Settings, list[Problem]] | None = None,
+               progress: Progress | None = None) -> tuple[Vault, dt.date]:
     """Read the vault at `root`. `today` defaults to today in the vault's timezone; the one used is returned.
 
     `settings` may be passed when the caller has already read them (with their problems)."""
     root = Path(root).resolve()
     with _collector_paused():
-        return _load(root, today, output, settings)
+        return _load(root, today, output, settings, progress)
 
 
 @contextlib.contextmanager
@@ -42,7 +45,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _load(root: Path, today: dt.date | None, output: Path | None,
-          settings: tuple[Settings, list[Problem]] | None) -> tuple[Vault, dt.date]:
+          settings: tuple[Settings, list[Problem]] | None, progress: Progress | None) -> tuple[Vault, dt.date]:
     config, setting_problems = settings if settings is not None else load_settings(root)
     problems: list[Problem] = list(setting_problems)
     if today is None:
@@ -52,7 +55,9 @@ def _load(root: Path, today: dt.date | None, output: Path | None,
 
     goals: list[Goal] = []
     entries: list[Entry] = []
-    for source in sources:
+    for number, source in enumerate(sources, start=1):
+        if progress is not None and (number % 250 == 0 or number == len(sources)):
+            progress(number, len(sources))
         data, unreadable = read_source(source)
         if unreadable:
             problems.append(unreadable)
