@@ -21,7 +21,7 @@ def theme_folders(vault: Path, theme: str) -> list[Path]:
         named = builtin_theme(theme)
         folders.append(named if named.is_dir() else (vault / theme))
     folders.append(builtin_theme("default"))
-    return [folder for folder in folders if folder.is_dir()]
+    return [folder for folder in folders if folder.is_dir()]  # the default always exists (shipped_folder checks)
 
 
 def environment(folders: list[Path]) -> jinja2.Environment:

@@ -1,24 +1,23 @@
 """Where the folders that ship with goalsite are: the built-in themes and the example vault.
 
-An installed wheel carries them as `goalsite.themes` and `goalsite.example_vault`
-(pyproject maps the top-level folders there). An editable install or a source
-checkout has no such packages, so the folders beside the package are used.
+A wheel carries them inside the package (`goalsite/themes`, `goalsite/example_vault`:
+pyproject maps the top-level folders there). A source checkout or an editable
+install has them beside the package instead.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+from goalsite.errors import UsageError
+
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def shipped_folder(name: str) -> Path:
     """`themes` or `example_vault`."""
-    try:
-        folder = Path(str(resources.files(f"goalsite.{name}")))
+    for folder in (_PACKAGE / name, _PACKAGE.parent / name):
         if folder.is_dir():
             return folder
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return _SOURCE_ROOT / name
+    raise UsageError(f"goalsite's {name.replace('_', ' ')} folder is missing from this installation; "
+                     "reinstall goalsite.")

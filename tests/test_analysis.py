@@ -348,3 +348,19 @@ def test_achieved_and_dropped_goals_need_no_review(vault: Path) -> None:
     analysis = analysed(vault, D(2026, 11, 21))[1]
     assert (analysis.goals["done"].next_review, analysis.goals["done"].review_overdue) == (None, False)
     assert analysis.goals["paused"].next_review == D(2026, 10, 15)
+
+
+def test_a_dotted_field_path_reads_nested_front_matter(vault: Path) -> None:
+    measured_goal(vault, "{field: bp.systolic, baseline: 140, target: 125}")
+    write(vault, "journal/2026-11-01.md", "---\nbp: {systolic: 132, diastolic: 85}\n---\n")
+    write(vault, "journal/2026-11-02.md", "---\nbp:\n  systolic: 131\n---\n")
+    result = analysed(vault, D(2026, 11, 15))[1].goals["g"]
+    assert [(p.date, p.value) for p in result.series] == [(D(2026, 11, 1), 132), (D(2026, 11, 2), 131)]
+
+
+def test_inline_and_tracker_fields_are_measurements(vault: Path) -> None:
+    measured_goal(vault, "{field: steps, baseline: 3000, target: 8000, per: week, aggregate: mean}")
+    write(vault, "journal/2026-11-02.md", "Walked a lot #steps:6000\n")
+    write(vault, "journal/2026-11-03.md", "steps:: 7000\n")
+    write(vault, "journal/2026-11-04.md", "---\nsteps: 8000\n---\n")
+    assert analysed(vault, D(2026, 11, 15))[1].goals["g"].current == 7000

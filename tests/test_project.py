@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -42,3 +43,20 @@ def test_the_wheel_carries_the_theme_and_the_example_vault(tmp_path: Path) -> No
     on_disk = {"goalsite/" + path.relative_to(ROOT).as_posix() for path in (ROOT / "example_vault").rglob("*")
                if path.is_file()}
     assert shipped == on_disk
+
+    # The unpacked wheel, not this checkout, builds the dashboard and makes a new vault.
+    installed = tmp_path / "installed"
+    zipfile.ZipFile(wheel).extractall(installed)
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    where = subprocess.run([sys.executable, "-c", "import goalsite; print(goalsite.__file__)"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+    assert where == str(installed / "goalsite" / "__init__.py")
+    built = subprocess.run([sys.executable, "-m", "goalsite", "build", str(ROOT / "example_vault"), "-o",
+                            str(tmp_path / "site")], env=env, cwd=tmp_path, capture_output=True, text=True,
+                           check=False)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "site" / "assets" / "goalsite.css").is_file()
+    made = subprocess.run([sys.executable, "-m", "goalsite", "init", str(tmp_path / "vault")], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "vault" / "goals" / "sleep-schedule.md").is_file()
