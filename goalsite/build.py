@@ -16,8 +16,14 @@ from goalsite.export import goals_json, measurements_csv
 from goalsite.load import Progress, load_vault
 from goalsite.model import Vault
 from goalsite.output import WriteReport, check_output, write_site
+from goalsite.pages import calendar_ics, plan_pages, search_index
 from goalsite.render import environment, static_files, theme_folders
-from goalsite.views import PageInfo, overview_goals, site_view
+from goalsite.views import Site
+
+# Nothing but the site's own files: no network, no inline script or style, no forms, no <base>.
+# `file:` next to 'self' because browsers disagree on what 'self' means for a page opened from disk.
+CSP = ("default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file: data:; "
+       "connect-src 'none'; form-action 'none'; base-uri 'none'; object-src 'none'; frame-src 'none'")
 
 
 @dataclass(frozen=True)
@@ -44,18 +50,23 @@ def default_output(vault: Path, configured: str | None) -> Path:
 
 
 def render_site(vault: Vault, analysis: Analysis) -> dict[str, bytes]:
+    """Every file of the site, by its path."""
     folders = theme_folders(vault.root, vault.settings.theme)
     env = environment(folders)
-    site = site_view(vault, analysis)
+    site = Site(vault, analysis)
+    shared = site.site_context()
     files = static_files(folders)
-    try:
-        index = env.get_template("index.html").render(
-            site=site, page=PageInfo(root=""), goals=overview_goals(vault, analysis))
-    except jinja2.TemplateError as error:
-        where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
-        raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
-                         "Fix the template in your theme folder, or remove it to use the default.") from error
-    files["index.html"] = index.encode("utf-8")
+    for page in plan_pages(site):
+        info = page.info
+        try:
+            html = env.get_template(page.template).render(site=shared, page=info, csp=CSP, **page.context(info))
+        except jinja2.TemplateError as error:
+            where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
+            raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
+                             "Fix the template in your theme folder, or remove it to use the default.") from error
+        files[page.path] = html.encode("utf-8")
+    files["calendar.ics"] = calendar_ics(site)
+    files["data/search-index.js"] = search_index(site)
     files["data/goals.json"] = goals_json(vault, analysis)
     files["data/measurements.csv"] = measurements_csv(vault, analysis)
     return files

@@ -1,14 +1,27 @@
-"""What a Markdown body says beyond its words: [[links]], #tags, `key:: value` fields, tasks.
+"""Markdown: what a body says beyond its words ([[links]], #tags, `key:: value`, tasks), and its HTML.
 
-A fast line scanner, not a full Markdown parse: it knows fenced code, inline
-code and headings, which is where Obsidian itself stops seeing tags and fields.
-Lines and columns are 1-based within the body.
+Reading uses a fast line scanner, not a full Markdown parse: it knows fenced
+code, inline code and headings, which is where Obsidian itself stops seeing
+tags and fields. Lines and columns are 1-based within the body. Rendering uses
+markdown-it-py (CommonMark with GFM tables, strikethrough, autolinks and task
+lists) and sanitizes the result with nh3.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
@@ -117,3 +130,107 @@ def link_key(target: str) -> str:
     if name.lower().endswith(".md"):
         name = name[:-3]
     return name.strip()
+
+
+# ---------------------------------------------------------------- rendering
+
+Resolve = Callable[[str], "tuple[str, str] | None"]  # link target → (href relative to the site root, title)
+
+_ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "input", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+})
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "class"},
+    "span": {"class"},
+    "input": {"type", "checked", "disabled", "class"},
+    "li": {"class"},
+    "ul": {"class"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+    "code": {"class"},
+}
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    start = state.pos
+    embed = state.src.startswith("![[", start)
+    if not embed and not state.src.startswith("[[", start):
+        return False
+    opening = start + (3 if embed else 2)
+    end = state.src.find("]]", opening)
+    if end == -1:
+        return False
+    inner = state.src[opening:end]
+    if not inner.strip() or "\n" in inner or "[" in inner or "]" in inner:
+        return False
+    if not silent:
+        target, _bar, alias = inner.partition("|")
+        token = state.push("wikilink", "", 0)
+        token.meta = {"target": target.split("#")[0].split("^")[0].strip(), "alias": alias.strip(), "embed": embed,
+                      "written": target.strip()}
+    state.pos = end + 2
+    return True
+
+
+def _render_wikilink(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                     env: dict[str, Any]) -> str:
+    meta = tokens[idx].meta
+    label = meta["alias"] or meta["written"]
+    if meta["embed"]:
+        return f'<span class="embed">{escape(label)}</span>'
+    resolved = env["resolve"](meta["target"]) if meta["target"] else None
+    if resolved is None:
+        return f'<span class="unresolved-link">{escape(label)}</span>'
+    href, title = resolved
+    return f'<a class="internal" href="{escape(env["root"] + href)}" title="{escape(title)}">{escape(label)}</a>'
+
+
+def _render_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                  env: dict[str, Any]) -> str:
+    """Pictures are not copied into the site, and a remote one would load from the network: show the words."""
+    alt = "".join(child.content for child in (tokens[idx].children or []))
+    return f'<span class="image-alt">[picture: {escape(alt or "no description")}]</span>'
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+    md.use(tasklists_plugin)
+    md.inline.ruler.before("image", "wikilink", _wikilink_rule)
+    md.add_render_rule("wikilink", _render_wikilink)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+_MARKDOWN = _markdown()
+
+
+def render_markdown(text: str, resolve: Resolve, root: str) -> str:
+    """Markdown as Obsidian and GitHub show it, then sanitized: no script, no event handler, no
+    `javascript:` or `data:` link, no remote picture. `root` leads from the page to the site's root."""
+    html = _MARKDOWN.render(text, {"resolve": resolve, "root": root})
+    return nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes={k: set(v) for k, v in _ALLOWED_ATTRIBUTES.items()},
+                     url_schemes={"https"}, link_rel="noopener noreferrer")
+
+
+def plain_excerpt(text: str, words: int = 30) -> str:
+    """The first words of a body as plain text, for listings (no Markdown parse needed)."""
+    found: list[str] = []
+    fence = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if _FENCE.match(line):
+            fence = not fence
+            continue
+        if fence or not stripped or _INLINE_FIELD.fullmatch(line):
+            continue
+        stripped = _WIKILINK.sub(lambda m: (m.group(4) or m.group(2)).strip(), stripped)
+        stripped = re.sub(r"^(#{1,6}\s+|[-*+]\s+(\[[ xX]\]\s+)?|\d+[.)]\s+|>\s*)", "", stripped)
+        stripped = re.sub(r"[*_`~]+", "", stripped)
+        found.extend(stripped.split())
+        if len(found) >= words:
+            return " ".join(found[:words]) + " …"
+    return " ".join(found)

@@ -27,8 +27,11 @@ def small_vault(vault: Path) -> Path:
 def test_build_writes_the_site_with_its_marker(vault: Path, tmp_path: Path) -> None:
     small_vault(vault)
     result = build(vault, tmp_path / "site", TODAY)
-    assert sorted(result.report.written) == ["assets/goalsite.css", "data/goals.json", "data/measurements.csv",
-                                             "index.html"]
+    assert sorted(result.report.written) == [
+        "assessments.html", "assets/goalsite.css", "assets/goalsite.js", "calendar.ics", "data/goals.json",
+        "data/measurements.csv", "data/search-index.js", "goals/index.html", "goals/sleep.html", "index.html",
+        "journal/2026-11-20.html", "journal/2026-11.html", "journal/index.html", "problems.html", "review.html",
+        "search.html", "timeline.html", "timeline/sleep.html", "wins.html"]
     assert read_manifest(tmp_path / "site") == set(result.report.written)
 
 

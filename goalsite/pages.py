@@ -1,0 +1,111 @@
+"""Which pages the site has: each with its path, its template and the view it shows.
+
+Paths are stable (SPEC §6). Contexts are made lazily, when the page is
+rendered, so planning a 10,000-entry site costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from goalsite.views import PageInfo, Site, long_date
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    template: str
+    title: str
+    nav: str
+    context: Callable[[PageInfo], dict[str, Any]]
+
+    @property
+    def info(self) -> PageInfo:
+        return PageInfo(self.path, self.title, self.nav)
+
+
+def plan_pages(site: Site) -> list[Page]:
+    vault = site.vault
+    pages = [
+        Page("index.html", "index.html", "Overview", "index.html", lambda info: site.overview_view()),
+        Page("goals/index.html", "goals.html", "Goals", "goals/index.html", lambda info: site.goals_index_view()),
+        Page("journal/index.html", "journal.html", "Journal", "journal/index.html",
+             lambda info: site.journal_index_view()),
+        Page("timeline.html", "timeline.html", "Timeline", "timeline.html", lambda info: site.timeline_view()),
+        Page("wins.html", "wins.html", "Wins", "wins.html", lambda info: site.wins_view()),
+        Page("review.html", "review.html", "Review", "review.html", lambda info: site.review_view()),
+        Page("assessments.html", "assessments.html", "Assessments", "assessments.html",
+             lambda info: site.assessments_view()),
+        Page("problems.html", "problems.html", "Problems", "", lambda info: site.problems_view()),
+        Page("search.html", "search.html", "Search", "search.html", lambda info: {}),
+    ]
+    for goal in vault.goals:
+        pages.append(Page(site.goal_path(goal.id), "goal.html", goal.title, "goals/index.html",
+                          lambda info, goal=goal: site.goal_view(goal, info)))  # type: ignore[misc]
+        pages.append(Page(site.goal_timeline_path(goal.id), "timeline.html", f"Timeline: {goal.title}",
+                          "timeline.html", lambda info, goal=goal: site.timeline_view(goal)))  # type: ignore[misc]
+    for key, entries in site.journal_months():
+        name = dt.date(int(key[:4]), int(key[5:]), 1).strftime("%B %Y")
+        pages.append(Page(f"journal/{key}.html", "journal_month.html", f"Journal: {name}", "journal/index.html",
+                          lambda info, key=key, entries=entries: site.journal_month_view(key, entries)))  # type: ignore[misc]
+    for index, entry in enumerate(vault.entries):
+        pages.append(Page(site.entry_href(entry), "entry.html", entry.title or long_date(entry.date),
+                          "journal/index.html",
+                          lambda info, entry=entry, index=index: site.entry_view(entry, index, info)))  # type: ignore[misc]
+    return pages
+
+
+def search_index(site: Site) -> bytes:
+    """A script, not JSON to fetch: pages opened from disk cannot fetch files. Every character that could
+    end a script or a string early is escaped."""
+    text = json.dumps(site.search_records(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"window.goalsiteSearch = {text};\n".encode("ascii")
+
+
+def _ics_text(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> list[str]:
+    """RFC 5545: lines of at most 75 octets, continued with a space."""
+    out: list[str] = []
+    current = ""
+    for character in line:
+        if len((current + character).encode("utf-8")) > (75 if not out else 74):
+            out.append(current)
+            current = ""
+        current += character
+    out.append(current)
+    return [out[0]] + [" " + part for part in out[1:]]
+
+
+def calendar_ics(site: Site) -> bytes:
+    """Due dates, milestones not yet done and next reviews, as all-day events."""
+    stamp = site.today.strftime("%Y%m%dT000000Z")
+    events: list[tuple[dt.date, str, str]] = []
+    for goal in site.vault.goals:
+        if goal.status not in ("active", "paused"):
+            continue
+        if goal.due:
+            events.append((goal.due, f"due-{goal.id}", f"Due: {goal.title}"))
+        for number, milestone in enumerate(goal.milestones, start=1):
+            if milestone.due and not milestone.done:
+                events.append((milestone.due, f"milestone-{number}-{goal.id}",
+                               f"Milestone: {milestone.title} ({goal.title})"))
+        review = site.analysis.goals[goal.id].next_review
+        if review:
+            events.append((review, f"review-{goal.id}", f"Review: {goal.title}"))
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//goalsite//goalsite//EN", "CALSCALE:GREGORIAN",
+             f"X-WR-CALNAME:{_ics_text(site.settings.title)}"]
+    for day, uid, summary in sorted(events, key=lambda e: (e[0], e[1])):
+        lines += ["BEGIN:VEVENT", f"UID:{_ics_text(uid)}-{day:%Y%m%d}@goalsite", f"DTSTAMP:{stamp}",
+                  f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+                  f"SUMMARY:{_ics_text(summary)}", "TRANSP:TRANSPARENT", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return ("".join(part + "\r\n" for line in lines for part in _fold(line))).encode("utf-8")
