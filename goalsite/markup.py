@@ -141,9 +141,11 @@ _ALLOWED_TAGS = frozenset({
     "hr", "i", "input", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary",
     "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
 })
+_CHECKED = '<input class="task-list-item-checkbox" checked="checked" disabled="disabled" type="checkbox">'
+_UNCHECKED = '<input class="task-list-item-checkbox" disabled="disabled" type="checkbox">'
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "class"},
-    "span": {"class"},
+    "span": {"class", "role", "aria-label"},
     "input": {"type", "checked", "disabled", "class"},
     "li": {"class"},
     "ul": {"class"},
@@ -212,6 +214,9 @@ def render_markdown(text: str, resolve: Resolve, root: str) -> str:
     """Markdown as Obsidian and GitHub show it, then sanitized: no script, no event handler, no
     `javascript:` or `data:` link, no remote picture. `root` leads from the page to the site's root."""
     html = _MARKDOWN.render(text, {"resolve": resolve, "root": root})
+    if "task-list-item-checkbox" in html:  # a disabled checkbox has no label; a symbol with a name reads better
+        html = html.replace(_CHECKED, '<span class="task-box" role="img" aria-label="done">☑</span>')
+        html = html.replace(_UNCHECKED, '<span class="task-box" role="img" aria-label="to do">☐</span>')
     return nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes={k: set(v) for k, v in _ALLOWED_ATTRIBUTES.items()},
                      url_schemes={"https"}, link_rel="noopener noreferrer")
 

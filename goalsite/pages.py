@@ -64,7 +64,7 @@ def search_index(site: Site) -> bytes:
     end a script or a string early is escaped."""
     text = json.dumps(site.search_records(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return f"window.goalsiteSearch = {text};\n".encode("ascii")
+    return f"window.goalsiteSearchIndex = {text};\n".encode("ascii")
 
 
 def _ics_text(text: str) -> str:

@@ -382,9 +382,9 @@ class Site:
             return f"Measured by {plural(len(goal.milestones), 'milestone')}." if len(goal.milestones) >= 2 else None
         if m.field is None or m.baseline is None or m.target is None:
             return None
-        per = f" per {m.per}" if m.per else ""
-        return (f"`{m.field}`{per} ({m.aggregate}): from {number_text(m.baseline)} to "
-                f"{number_text(m.target)}{' ' + m.unit if m.unit else ''}.")
+        per = f", {m.aggregate} per {m.per}" if m.per else ""
+        return (f"From {number_text(m.baseline)} to {number_text(m.target)}{' ' + m.unit if m.unit else ''}, "
+                f"counted from “{m.field}” in your journal{per}.")
 
     def _time_text(self, goal: Goal) -> str | None:
         if goal.due is None:

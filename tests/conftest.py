@@ -66,3 +66,8 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     """Every file's bytes and modification time, to prove nothing was touched."""
     return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current build of the example vault")

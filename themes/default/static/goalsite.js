@@ -1,5 +1,6 @@
 /* goalsite: a little help for the timeline and search. Pages work without it.
    No network, no storage, no innerHTML: text goes in as text. */
+(function () {
 "use strict";
 
 function goalsiteTimelineFilter() {
@@ -47,7 +48,7 @@ function goalsiteSearch() {
   var results = document.getElementById("search-results");
   var status = document.getElementById("search-status");
   var root = document.querySelector('link[rel="stylesheet"]').getAttribute("href").replace("assets/goalsite.css", "");
-  var records = (window.goalsiteSearch || []).map(function (record) {
+  var records = (window.goalsiteSearchIndex || []).map(function (record) {
     return { record: record, text: (record.t + " " + record.x).toLowerCase() };
   });
   function run() {
@@ -82,3 +83,4 @@ document.addEventListener("DOMContentLoaded", function () {
   goalsiteTimelineFilter();
   goalsiteSearch();
 });
+}());

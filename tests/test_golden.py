@@ -1,0 +1,31 @@
+"""The example vault's whole site, byte for byte. After a deliberate change: pytest --update-golden."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import TODAY
+from goalsite.build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden" / "example_site"
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_example_site_matches_the_golden_copy(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    build(ROOT / "example_vault", tmp_path / "site", TODAY)
+    built = files(tmp_path / "site")
+    if request.config.getoption("--update-golden"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(tmp_path / "site", GOLDEN)
+        pytest.skip("golden copy rewritten")
+    golden = files(GOLDEN)
+    assert sorted(built) == sorted(golden)
+    changed = [name for name in built if built[name] != golden[name]]
+    assert changed == [], f"{len(changed)} files differ; after a deliberate change run pytest --update-golden"
