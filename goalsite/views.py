@@ -406,7 +406,19 @@ class Site:
             return None
         ratings = [(entry.date, rating.level) for entry in self.vault.entries
                    for rating in entry.gas if rating.goal == goal.id and entry.date <= self.today]
-        return {"levels": [{"level": f"{level:+d}" if level else "0", "text": goal.gas.levels.get(level, ""),
+        chart = None
+        if ratings:
+            levels = [(day, float(level)) for day, level in ratings]
+            chart = chart_context(line_chart(
+                [Line([(goal.start or levels[0][0], 0.0), (max(goal.due or self.today, levels[-1][0]), 0.0)], "target"),
+                 Line(levels, "data", dots=True)], f"GAS levels: {goal.title}",
+                f"{plural(len(levels), 'rating')}; the latest is {ratings[-1][1]:+d} on {long_date(ratings[-1][0])} "
+                "(0 is the expected outcome).",
+                ("Date", "Level"), [(long_date(day), f"{level:+d}" if level else "0") for day, level in ratings],
+                low=-2, high=2, start=goal.start, end=max(goal.due or self.today, ratings[-1][0]), today=self.today,
+                css_class="gas-levels"))
+        return {
+            "chart": chart,"levels": [{"level": f"{level:+d}" if level else "0", "text": goal.gas.levels.get(level, ""),
                             "current": result.gas_level == level} for level in (2, 1, 0, -1, -2)],
                 "weight": number_text(goal.gas.weight),
                 "ratings": [{"date": long_date(day), "level": f"{level:+d}" if level else "0"}

@@ -171,3 +171,33 @@ def test_build_output_is_deterministic(vault: Path, tmp_path: Path) -> None:
     build(vault, tmp_path / "two", dt.date(2026, 11, 21))
     one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
     assert {k: v[0] for k, v in one.items()} == {k: v[0] for k, v in two.items()}
+
+
+def test_an_empty_vault_builds_every_page(vault: Path, tmp_path: Path) -> None:
+    result = build(vault, tmp_path / "site", TODAY)
+    assert len(result.report.written) == 15  # 9 fixed pages, 2 assets, calendar, search index, 2 data files
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "No active goals yet." in index
+
+
+def test_a_vault_theme_overrides_a_static_file(vault: Path, tmp_path: Path) -> None:
+    small_vault(vault)
+    write(vault, "theme/static/goalsite.css", "body { color: rebeccapurple; }\n")
+    write(vault, "theme/static/extra.css", "p { margin: 0; }\n")
+    build(vault, tmp_path / "site", TODAY)
+    assert (tmp_path / "site/assets/goalsite.css").read_text() == "body { color: rebeccapurple; }\n"
+    assert (tmp_path / "site/assets/extra.css").is_file() and (tmp_path / "site/assets/goalsite.js").is_file()
+
+
+def test_item_nine_above_zero_shows_a_calm_note_with_the_persons_contacts(vault: Path, tmp_path: Path) -> None:
+    write(vault, "goalsite.yaml", "crisis: ['Dr. Lee: 030 1234', 'Emergency: 112']\n")
+    write(vault, "journal/2026-11-20.md", "---\nphq9: [1, 1, 1, 1, 1, 1, 1, 1, 1]\n---\n")
+    build(vault, tmp_path / "site", TODAY)
+    for page in ("index.html", "assessments.html", "review.html"):
+        html = (tmp_path / "site" / page).read_text(encoding="utf-8")
+        assert "Please talk to someone about this now" in html, page
+        assert "<li>Dr. Lee: 030 1234</li>" in html and "<li>Emergency: 112</li>" in html
+    assert "Please talk to someone" not in (tmp_path / "site" / "wins.html").read_text(encoding="utf-8")
+    write(vault, "journal/2026-11-21.md", "---\nphq9: [1, 1, 1, 1, 1, 1, 1, 1, 0]\n---\n")
+    build(vault, tmp_path / "site", TODAY)
+    assert "Please talk to someone" not in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
