@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from goalsite.config import Settings, Thresholds
+from goalsite.config import Thresholds
 from goalsite.errors import Location
-from goalsite.model import Entry, Goal, Interval, Vault
+from goalsite.model import Entry, Goal, Interval, Vault, collector_paused
 
 ON_TRACK_TOLERANCE = Fraction(-1, 10)
 FORECAST_POINTS = 8
@@ -28,8 +29,12 @@ BANDS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
 def exact(value: float) -> Fraction:
-    """The decimal the person wrote: `repr` round-trips the parsed text, `Fraction` reads it exactly."""
+    """The decimal the person wrote: `repr` round-trips the parsed text, `Fraction` reads it exactly.
+    Cached: journals repeat the same few values (moods 1–10) thousands of times."""
+    if value.is_integer():
+        return Fraction(int(value))
     return Fraction(repr(value))
 
 
@@ -90,15 +95,15 @@ class Point:
     count: int  # measurements behind it
 
 
-def measurements(goal: Goal, entries: Iterable[Entry]) -> list[Measurement]:
+def measurements(goal: Goal, vault: Vault) -> list[Measurement]:
     """Every number in the goal's field, from entries and from the goal's own `log:`, in time order."""
     if goal.measurable is None or goal.measurable.field is None:
         return []
     name = goal.measurable.field
     found = [Measurement(row.date, exact(row.value), row.location, (row.date, "", goal.file)) for row in goal.log]
-    for entry in entries:
-        value = entry.fields.get(name)
-        if value is not None and value.number is not None:
+    for entry in vault.with_field(name):
+        value = entry.fields[name]
+        if value.number is not None:
             found.append(Measurement(entry.date, exact(value.number), value.location, entry.sort_key))
     found.sort(key=lambda measurement: measurement.order)
     return found
@@ -195,10 +200,11 @@ def _dated_track(goal: Goal, today: dt.date) -> str | None:
     return None
 
 
-def analyse_goal(goal: Goal, entries: Sequence[Entry], settings: Settings, today: dt.date,
+def analyse_goal(goal: Goal, vault: Vault, today: dt.date,
                  gas_latest: dict[str, tuple[int, dt.date]]) -> GoalAnalysis:
     measurable = goal.measurable
-    found = [m for m in measurements(goal, entries)]
+    settings = vault.settings
+    found = measurements(goal, vault)
     past = [m for m in found if m.date <= today]
     points: list[Point] = []
     so_far = None
@@ -237,7 +243,7 @@ def analyse_goal(goal: Goal, entries: Sequence[Entry], settings: Settings, today
         track = _dated_track(goal, today) or "no_data"
 
     late = sum(1 for m in goal.milestones if not m.done and m.due is not None and m.due < today)
-    last_review = _last_review(goal, entries, today)
+    last_review = _last_review(goal, vault.sessions, today)
     next_review = None
     if goal.review_every is not None and goal.status in ("active", "paused"):  # an achieved goal needs no review
         anchor = max(day for day in (goal.start, last_review) if day is not None) \
@@ -269,11 +275,10 @@ def analyse_goal(goal: Goal, entries: Sequence[Entry], settings: Settings, today
     )
 
 
-def _last_review(goal: Goal, entries: Sequence[Entry], today: dt.date) -> dt.date | None:
+def _last_review(goal: Goal, sessions: Sequence[Entry], today: dt.date) -> dt.date | None:
     """A `reviews:` row, or a session entry linked to the goal or to no goal at all (SPEC §3.5)."""
     days = [review.date for review in goal.reviews if review.date <= today]
-    days += [entry.date for entry in entries
-             if entry.session and entry.date <= today and (not entry.goals or goal.id in entry.goals)]
+    days += [entry.date for entry in sessions if entry.date <= today and (not entry.goals or goal.id in entry.goals)]
     return max(days) if days else None
 
 
@@ -412,8 +417,13 @@ class Analysis:
 
 
 def analyse(vault: Vault, today: dt.date) -> Analysis:
+    with collector_paused():
+        return _analyse(vault, today)
+
+
+def _analyse(vault: Vault, today: dt.date) -> Analysis:
     latest, history = gas_history(vault, today)
-    goals = {goal.id: analyse_goal(goal, vault.entries, vault.settings, today, latest) for goal in vault.goals}
+    goals = {goal.id: analyse_goal(goal, vault, today, latest) for goal in vault.goals}
     results = {}
     for kind, thresholds in vault.settings.thresholds.items():
         result = questionnaire(kind, vault.entries, thresholds, today)

@@ -147,15 +147,18 @@ def check_focus(goals: Sequence[Goal], settings: Settings) -> Iterable[Problem]:
 def validate_goals(goals: Sequence[Goal], entries: Sequence[Entry], settings: Settings,
                    today: dt.date) -> list[Problem]:
     problems: list[Problem] = []
+    wanted = {goal.measurable.field for goal in goals if goal.measurable is not None and goal.measurable.field}
+    with_field: dict[str, list[Entry]] = {name: [] for name in wanted}
+    for entry in entries:
+        for name in wanted.intersection(entry.fields):
+            with_field[name].append(entry)
     for goal in goals:
         measured = 0
         if goal.measurable is not None and goal.measurable.field is not None:
             name = goal.measurable.field
             measured = len(goal.log)
-            for entry in entries:
-                value = entry.fields.get(name)
-                if value is None:
-                    continue
+            for entry in with_field[name]:
+                value = entry.fields[name]
                 if value.number is None:
                     if name != "mood":  # mood's own warning was given when the entry was read
                         problems.append(Problem(
