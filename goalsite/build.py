@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from goalsite.analysis import Analysis, analyse
-from goalsite.config import load_settings
+from goalsite.config import SETTINGS_FILE, load_settings
 from goalsite.errors import UsageError
 from goalsite.export import goals_json, measurements_csv
-from goalsite.load import Progress, load_vault
-from goalsite.model import Vault
+from goalsite.load import Progress, Reading, assemble, today_in
+from goalsite.markup import link_key
+from goalsite.model import Entry, Vault
 from goalsite.output import WriteReport, check_output, write_site
-from goalsite.pages import calendar_ics, plan_pages, search_index
+from goalsite.pages import EVERYTHING, plan_data, plan_pages
 from goalsite.render import environment, static_files, theme_folders
+from goalsite.vault import THEME_FOLDER
 from goalsite.views import Site
 
 # Nothing but the site's own files: no network, no inline script or style, no forms, no <base>.
@@ -32,6 +35,7 @@ class BuildResult:
     analysis: Analysis
     output: Path
     report: WriteReport
+    rendered: tuple[str, ...]  # the pages and data files rendered this time (the rest were known unchanged)
 
 
 def vault_folder(path: Path | str) -> Path:
@@ -49,36 +53,156 @@ def default_output(vault: Path, configured: str | None) -> Path:
     return vault.parent / f"{vault.name}-site"
 
 
-def render_site(vault: Vault, analysis: Analysis) -> dict[str, bytes]:
-    """Every file of the site, by its path."""
-    folders = theme_folders(vault.root, vault.settings.theme)
-    env = environment(folders)
-    site = Site(vault, analysis)
-    shared = site.site_context()
-    files = static_files(folders)
-    for page in plan_pages(site):
-        info = page.info
-        try:
-            html = env.get_template(page.template).render(site=shared, page=info, csp=CSP, **page.context(info))
-        except jinja2.TemplateError as error:
-            where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
-            raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
-                             "Fix the template in your theme folder, or remove it to use the default.") from error
-        files[page.path] = html.encode("utf-8")
-    files["calendar.ics"] = calendar_ics(site)
-    files["data/search-index.js"] = search_index(site)
-    files["data/goals.json"] = goals_json(vault, analysis)
-    files["data/measurements.csv"] = measurements_csv(vault, analysis)
-    return files
-
-
 def build(vault_path: Path | str, output: Path | str | None = None, today: dt.date | None = None,
           progress: Progress | None = None) -> BuildResult:
-    root = vault_folder(vault_path)
-    settings, setting_problems = load_settings(root)
-    target = Path(output).absolute() if output is not None else default_output(root, settings.output)
-    out = check_output(target, root)
-    vault, today = load_vault(root, today, out, (settings, setting_problems), progress)
-    analysis = analyse(vault, today)
-    report = write_site(out, render_site(vault, analysis))
-    return BuildResult(vault, analysis, out, report)
+    """One whole build."""
+    return Builder(vault_path, output, today, progress).build()
+
+
+class Builder:
+    """A build kept in memory, so the next one re-reads, re-renders and rewrites only what a change touches.
+
+    Each page knows what it shows (`Page.deps`); a changed entry touches its own page, its month and
+    year, the goals it links or measures, its neighbours when it moves, and the summaries. A change to
+    settings, the theme or a goal re-renders everything (rendered Markdown is reused meanwhile).
+    """
+
+    def __init__(self, vault_path: Path | str, output: Path | str | None = None, today: dt.date | None = None,
+                 progress: Progress | None = None) -> None:
+        self.root = vault_folder(vault_path)
+        self.output_arg = Path(output).absolute() if output is not None else None
+        self.fixed_today = today
+        self.progress = progress
+        self.reading: Reading | None = None
+        self.vault: Vault | None = None
+        self.today: dt.date | None = None
+        self.files: dict[str, bytes] = {}  # the site as last written
+        self.markdown: dict[tuple[str, str], str] = {}
+        self.link_world: object = None
+        self.out: Path | None = None
+
+    def output_folder(self) -> Path:
+        settings, _problems = load_settings(self.root)
+        target = self.output_arg or default_output(self.root, settings.output)
+        return check_output(target, self.root)
+
+    def build(self, changes: Iterable[Path] | None = None) -> BuildResult:
+        """Everything (no `changes`), or only what the changed paths touch."""
+        today = self.fixed_today or (today_in(self.reading.settings) if self.reading else None)
+        if changes is None or self.reading is None or self.vault is None or today != self.today \
+                or self._touches_everything(changes):
+            return self._everything()
+        assert today is not None
+        before = self.vault
+        changed = self.reading.reread(changes)
+        vault = assemble(self.reading, today)
+        keys = self._keys(before, vault, changed)
+        return self._render(vault, today, keys)
+
+    def _touches_everything(self, changes: Iterable[Path]) -> bool:
+        assert self.reading is not None
+        for path in changes:
+            rel = self.reading._relative(path)
+            if rel is None:
+                continue
+            if rel in ("", SETTINGS_FILE) or rel == THEME_FOLDER or rel.startswith(THEME_FOLDER + "/"):
+                return True
+        return False
+
+    def _everything(self) -> BuildResult:
+        settings, setting_problems = load_settings(self.root)
+        self.out = self.output_folder()
+        if self.reading is None or self.reading.settings != settings:
+            self.reading = Reading(self.root, settings, setting_problems, self.out)
+        else:
+            self.reading.setting_problems = setting_problems
+        self.reading.reread(None, self.progress)
+        today = self.fixed_today or today_in(settings)
+        return self._render(assemble(self.reading, today), today, None)
+
+    def _keys(self, before: Vault, after: Vault, changed: set[str]) -> set[str] | None:
+        """What the changed files touch, as page dependency keys; None for everything."""
+        goal_files = {goal.file for goal in before.goals} | {goal.file for goal in after.goals}
+        if changed & goal_files:
+            return None
+        keys = {EVERYTHING}
+        old = {entry.file: entry for entry in before.entries}
+        new = {entry.file: entry for entry in after.entries}
+        fields = {goal.measurable.field: goal.id for goal in after.goals if goal.measurable and goal.measurable.field}
+        everyone = {f"goal:{goal.id}" for goal in after.goals}
+        for rel in changed:
+            was, now = old.get(rel), new.get(rel)
+            for entry in (was, now):
+                if entry is None:
+                    continue
+                keys |= {f"entry:{rel}", f"month:{entry.date:%Y-%m}", f"year:{entry.date.year}"}
+                keys |= {f"goal:{goal_id}" for goal_id in entry.goals}
+                keys |= {f"goal:{fields[name]}" for name in entry.fields if name in fields}
+                if entry.session or entry.gas:
+                    keys |= everyone
+            if was is None or now is None or (was.date, was.time, was.title) != (now.date, now.time, now.title):
+                keys |= _neighbours(before, was) | _neighbours(after, now)
+                keys |= _linking(after, rel)
+        return keys
+
+    def _render(self, vault: Vault, today: dt.date, keys: set[str] | None) -> BuildResult:
+        assert self.out is not None
+        analysis = analyse(vault, today)
+        folders = theme_folders(vault.root, vault.settings.theme)
+        env = environment(folders)
+        site = Site(vault, analysis)
+        world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()))
+        if world != self.link_world:  # a [[link]] may now lead elsewhere
+            self.markdown.clear()
+            self.link_world = world
+        site.markdown_cache = self.markdown
+        shared = site.site_context()
+        files: dict[str, bytes] = static_files(folders) if keys is None else \
+            {name: data for name, data in self.files.items() if name.startswith("assets/")}
+        rendered: list[str] = []
+        for page in plan_pages(site):
+            if keys is not None and page.path in self.files and not page.deps & keys:
+                files[page.path] = self.files[page.path]
+                continue
+            info = page.info
+            try:
+                html = env.get_template(page.template).render(site=shared, page=info, csp=CSP, **page.context(info))
+            except jinja2.TemplateError as error:
+                where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
+                raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
+                                 "Fix the template in your theme folder, or remove it to use the default.") from error
+            files[page.path] = html.encode("utf-8")
+            rendered.append(page.path)
+        for data in plan_data(site):
+            if keys is not None and data.path in self.files and not data.deps & keys:
+                files[data.path] = self.files[data.path]
+                continue
+            files[data.path] = data.make()
+            rendered.append(data.path)
+        files["data/goals.json"] = goals_json(vault, analysis)
+        files["data/measurements.csv"] = measurements_csv(vault, analysis)
+        report = write_site(self.out, files, known=self.files)
+        self.files = files
+        self.vault, self.today = vault, today
+        return BuildResult(vault, analysis, self.out, report, tuple(rendered))
+
+
+def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:
+    """The entries whose pages name this one (the pager) or share its day (page numbers)."""
+    if entry is None:
+        return set()
+    entries = vault.entries
+    index = next((i for i, other in enumerate(entries) if other.file == entry.file), None)
+    if index is None:
+        return set()
+    keys = {f"entry:{entries[i].file}" for i in (index - 1, index + 1) if 0 <= i < len(entries)}
+    keys |= {f"entry:{other.file}" for other in entries if other.date == entry.date}
+    return keys
+
+
+def _linking(vault: Vault, rel: str) -> set[str]:
+    """Entries whose [[links]] name this file: they may now resolve, or no longer."""
+    stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+    names = {stem, stem[:10]}
+    return {f"entry:{entry.file}" for entry in vault.entries
+            if any(link_key(link.target).lower() in names for link in entry.links)}

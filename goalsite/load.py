@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import replace
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from goalsite.config import Settings, load_settings
-from goalsite.documents import parse_document
+from goalsite.documents import Parsed, parse_document
 from goalsite.errors import Problem, Severity
 from goalsite.markup import link_key
-from goalsite.model import Entry, Goal, Vault, collector_paused
+from goalsite.model import Entry, Goal, Link, Vault, collector_paused
 from goalsite.smart import validate_goals
-from goalsite.vault import discover, read_source
+from goalsite.vault import SourceFile, discover, read_source
 
 Progress = Callable[[int, int], None]  # (files read, files in all)
 
@@ -25,44 +26,124 @@ def load_vault(root: Path, today: dt.date | None = None, output: Path | None = N
 
     `settings` may be passed when the caller has already read them (with their problems)."""
     root = Path(root).resolve()
-    with collector_paused():
-        return _load(root, today, output, settings, progress)
-
-
-def _load(root: Path, today: dt.date | None, output: Path | None,
-          settings: tuple[Settings, list[Problem]] | None, progress: Progress | None) -> tuple[Vault, dt.date]:
     config, setting_problems = settings if settings is not None else load_settings(root)
-    problems: list[Problem] = list(setting_problems)
-    if today is None:
-        today = today_in(config)
-    sources, found = discover(root, config, output)
-    problems.extend(found)
+    reading = Reading(root, config, list(setting_problems), output)
+    with collector_paused():
+        reading.reread(None, progress)
+        today = today or today_in(config)
+        return assemble(reading, today), today
 
-    goals: list[Goal] = []
-    entries: list[Entry] = []
-    for number, source in enumerate(sources, start=1):
-        if progress is not None and (number % 250 == 0 or number == len(sources)):
-            progress(number, len(sources))
-        data, unreadable = read_source(source)
-        if unreadable:
-            problems.append(unreadable)
-            continue
-        assert data is not None
-        parsed = parse_document(source, data, config)
-        problems.extend(parsed.problems)
-        if parsed.goal:
-            goals.append(parsed.goal)
-        if parsed.entry:
-            entries.append(parsed.entry)
 
-    goals = _unique_goals(goals, problems)
-    entries.sort(key=lambda entry: entry.sort_key)
-    entries = _link_entries(entries, goals, problems)
-    goals = [_with_start(goal, entries) for goal in goals]
-    problems.extend(validate_goals(goals, entries, config, today))
-    problems.sort(key=Problem.sort_key)
-    vault = Vault(root, config, tuple(goals), tuple(entries), tuple(problems), len(sources))
-    return vault, today
+@dataclass
+class _Read:
+    signature: tuple[int, int]  # size, modification time
+    digest: int  # of the bytes, to tell a real change from a touch
+    parsed: Parsed
+
+
+@dataclass
+class Reading:
+    """What was read from a vault, kept between builds so that a change re-reads only what it touches."""
+
+    root: Path
+    settings: Settings
+    setting_problems: list[Problem]
+    output: Path | None
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    found: dict[str, list[Problem]] = field(default_factory=dict)  # folder → what discovery said in it
+    files: dict[str, _Read] = field(default_factory=dict)
+    linked: dict[str, _Linked] = field(default_factory=dict)
+
+    def reread(self, hints: Iterable[Path] | None = None, progress: Progress | None = None) -> set[str]:
+        """Read again what `hints` (changed paths) may have touched, or everything; the files that changed."""
+        hinted: set[str] = set()
+        if hints is None:
+            scan: list[tuple[str, bool]] = [("", True)]
+        else:
+            folders: dict[str, bool] = {}
+            for path in hints:
+                rel = self._relative(path)
+                if rel is None:
+                    continue
+                known_folder = rel == "" or any(name.startswith(rel + "/") for name in self.sources) or \
+                    any(name.startswith(rel + "/") or name == rel for name in self.found)
+                if known_folder or path.is_dir():
+                    folders[rel] = True
+                else:
+                    parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+                    folders.setdefault(parent, False)
+                    hinted.add(rel)
+            scan = sorted(folders.items())
+        sources, problems = discover(self.root, self.settings, self.output, scan)
+        inside = [(folder, deep) for folder, deep in scan]
+
+        def covered(rel: str) -> bool:
+            parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+            return any(parent == folder or (deep and (folder == "" or parent.startswith(folder + "/")))
+                       for folder, deep in inside)
+
+        for folder in [name for name in self.found if covered(name + "/x")]:
+            del self.found[folder]
+        for problem in problems:
+            name = problem.location.file
+            self.found.setdefault(name.rsplit("/", 1)[0] if "/" in name else "", []).append(problem)
+        changed = {rel for rel in self.sources if covered(rel)} - {source.rel for source in sources}
+        for rel in changed:
+            del self.sources[rel]
+            self.files.pop(rel, None)
+        for number, source in enumerate(sources, start=1):
+            if progress is not None and (number % 250 == 0 or number == len(sources)):
+                progress(number, len(sources))
+            self.sources[source.rel] = source
+            old = self.files.get(source.rel)
+            signature = (source.size, source.mtime_ns)
+            if old is not None and old.signature == signature and source.rel not in hinted:
+                continue
+            data, unreadable = read_source(source)
+            if unreadable is not None or data is None:
+                parsed = Parsed(None, None, (unreadable,) if unreadable else ())
+                digest = 0
+            else:
+                digest = hash(data)
+                if old is not None and old.digest == digest:
+                    self.files[source.rel] = _Read(signature, digest, old.parsed)
+                    continue
+                parsed = parse_document(source, data, self.settings)
+            self.files[source.rel] = _Read(signature, digest, parsed)
+            changed.add(source.rel)
+        return changed
+
+    def _relative(self, path: Path) -> str | None:
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+        return "" if rel == "." else rel
+
+
+def assemble(reading: Reading, today: dt.date) -> Vault:
+    """The frozen model from what was read: ids made unique, entries linked and ordered, goals checked."""
+    with collector_paused():
+        problems: list[Problem] = list(reading.setting_problems)
+        for found in reading.found.values():
+            problems.extend(found)
+        goals: list[Goal] = []
+        entries: list[Entry] = []
+        for rel in sorted(reading.files):
+            parsed = reading.files[rel].parsed
+            problems.extend(parsed.problems)
+            if parsed.goal:
+                goals.append(parsed.goal)
+            if parsed.entry:
+                entries.append(parsed.entry)
+        goals = _unique_goals(goals, problems)
+        entries.sort(key=lambda entry: entry.sort_key)
+        entries = _link_entries(entries, goals, problems, reading.linked)
+        goals = [_with_start(goal, entries) for goal in goals]
+        problems.extend(validate_goals(goals, entries, reading.settings, today))
+        problems.sort(key=Problem.sort_key)
+        return Vault(reading.root, reading.settings, tuple(goals), tuple(entries), tuple(problems),
+                     len(reading.sources))
 
 
 def today_in(settings: Settings) -> dt.date:
@@ -87,39 +168,67 @@ def _unique_goals(goals: list[Goal], problems: list[Problem]) -> list[Goal]:
     return list(seen.values())
 
 
-def _link_entries(entries: list[Entry], goals: list[Goal], problems: list[Problem]) -> list[Entry]:
-    """Resolve each entry's `goals:` and [[links]]; a link to a note we do not show stays text."""
-    goal_ids = {goal.id for goal in goals}
+@dataclass(frozen=True)
+class _Linked:
+    """One entry linked against one set of goal ids; reused while neither changes."""
+
+    source: Entry
+    goal_ids: frozenset[str]
+    entry: Entry
+    problems: tuple[Problem, ...]  # unknown goals in `goals:` and GAS ratings
+    other_links: tuple[tuple[str, Link], ...]  # (key, link) of links that are not to a goal
+
+
+def _link_one(entry: Entry, by_key: dict[str, str], goal_ids: frozenset[str]) -> _Linked:
+    found: list[str] = []
+    problems: list[Problem] = []
+    other: list[tuple[str, Link]] = []
+    for written in entry.goal_keys:
+        goal_id = by_key.get(link_key(written.target).lower())
+        if goal_id is None:
+            problems.append(Problem(written.location, Severity.WARNING, "unknown-goal",
+                                    f"“{written.target}” is not the id of any goal, so this entry was not linked to it.",
+                                    "Use a goal's file name without `.md`, like `sleep-schedule`."))
+        elif goal_id not in found:
+            found.append(goal_id)
+    for link in entry.links:
+        key = link_key(link.target).lower()
+        goal_id = by_key.get(key)
+        if goal_id is None:
+            other.append((key, link))
+        elif goal_id not in found:
+            found.append(goal_id)
+    for rating in entry.gas:
+        if rating.goal not in goal_ids:
+            problems.append(Problem(rating.location, Severity.WARNING, "unknown-goal",
+                                    f"This GAS rating is for “{rating.goal}”, which is not the id of any goal.",
+                                    "Use the goal's file name without `.md`."))
+    return _Linked(entry, goal_ids, replace(entry, goals=tuple(found)), tuple(problems), tuple(other))
+
+
+def _link_entries(entries: list[Entry], goals: list[Goal], problems: list[Problem],
+                  cache: dict[str, _Linked] | None = None) -> list[Entry]:
+    """Resolve each entry's `goals:` and [[links]]; a link to a note we do not show stays text.
+    With a `cache` (kept between builds), an entry is linked again only when it or the goals changed."""
+    goal_ids = frozenset(goal.id for goal in goals)
     by_key = {goal.id.lower(): goal.id for goal in goals}
     notes = {entry.file.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower() for entry in entries}
     notes |= {entry.date.isoformat() for entry in entries}
+    cache = {} if cache is None else cache
     linked = []
     for entry in entries:
-        found: list[str] = []
-        for written in entry.goal_keys:
-            goal_id = by_key.get(link_key(written.target).lower())
-            if goal_id is None:
-                problems.append(Problem(written.location, Severity.WARNING, "unknown-goal",
-                                        f"“{written.target}” is not the id of any goal, so this entry was not linked to it.",
-                                        "Use a goal's file name without `.md`, like `sleep-schedule`."))
-            elif goal_id not in found:
-                found.append(goal_id)
-        for link in entry.links:
-            key = link_key(link.target).lower()
-            goal_id = by_key.get(key)
-            if goal_id is not None:
-                if goal_id not in found:
-                    found.append(goal_id)
-            elif key not in notes:
+        done = cache.get(entry.file)
+        if done is None or done.source is not entry or (done.goal_ids is not goal_ids and done.goal_ids != goal_ids):
+            done = cache[entry.file] = _link_one(entry, by_key, goal_ids)
+        problems.extend(done.problems)
+        for key, link in done.other_links:
+            if key not in notes:
                 problems.append(Problem(link.location, Severity.INFO, "unknown-link",
                                         f"[[{link.target}]] links to a note goalsite does not show; it stays plain text.",
                                         "That is fine for notes outside your goals and journal."))
-        for rating in entry.gas:
-            if rating.goal not in goal_ids:
-                problems.append(Problem(rating.location, Severity.WARNING, "unknown-goal",
-                                        f"This GAS rating is for “{rating.goal}”, which is not the id of any goal.",
-                                        "Use the goal's file name without `.md`."))
-        linked.append(replace(entry, goals=tuple(found)))
+        linked.append(done.entry)
+    for gone in set(cache) - {entry.file for entry in entries}:
+        del cache[gone]
     return linked
 
 

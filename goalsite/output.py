@@ -98,11 +98,12 @@ def _safe_relative(name: str) -> bool:
         and "\\" not in name and name != MARKER
 
 
-def write_site(out: Path, files: dict[str, bytes]) -> WriteReport:
+def write_site(out: Path, files: dict[str, bytes], known: dict[str, bytes] | None = None) -> WriteReport:
     """Write every file, then remove what an earlier build wrote that no page needs any more.
 
     `out` must have passed `check_output`. The marker lists old and new files while writing,
-    so a build stopped halfway still knows every file it may have left.
+    so a build stopped halfway still knows every file it may have left. `known` is what this
+    process wrote last time: a file with the same bytes there is not even read back from disk.
     """
     for name in files:
         if not _safe_relative(name):
@@ -113,7 +114,11 @@ def write_site(out: Path, files: dict[str, bytes]) -> WriteReport:
     write_if_changed(out / MARKER, _manifest_bytes(previous | wanted))
     written = []
     unchanged = 0
+    known = known or {}
     for name in sorted(files):
+        if known.get(name) is files[name] or known.get(name) == files[name]:
+            unchanged += 1
+            continue
         if write_if_changed(out / name, files[name]):
             written.append(name)
         else:

@@ -14,6 +14,8 @@ from typing import Any
 
 from goalsite.views import PageInfo, Site, long_date
 
+EVERYTHING = "*"  # a page that summarises the whole vault: re-rendered on any change
+
 
 @dataclass(frozen=True)
 class Page:
@@ -22,49 +24,81 @@ class Page:
     title: str
     nav: str
     context: Callable[[PageInfo], dict[str, Any]]
+    deps: frozenset[str]  # what it shows: "entry:<file>", "goal:<id>", "month:<YYYY-MM>", "year:<YYYY>" or "*"
 
     @property
     def info(self) -> PageInfo:
         return PageInfo(self.path, self.title, self.nav)
 
 
+def _summary(path: str, template: str, title: str, nav: str,
+             context: Callable[[PageInfo], dict[str, Any]]) -> Page:
+    return Page(path, template, title, nav, context, frozenset({EVERYTHING}))
+
+
 def plan_pages(site: Site) -> list[Page]:
     vault = site.vault
     pages = [
-        Page("index.html", "index.html", "Overview", "index.html", lambda info: site.overview_view()),
-        Page("goals/index.html", "goals.html", "Goals", "goals/index.html", lambda info: site.goals_index_view()),
-        Page("journal/index.html", "journal.html", "Journal", "journal/index.html",
-             lambda info: site.journal_index_view()),
-        Page("timeline.html", "timeline.html", "Timeline", "timeline.html", lambda info: site.timeline_view()),
-        Page("wins.html", "wins.html", "Wins", "wins.html", lambda info: site.wins_view()),
-        Page("review.html", "review.html", "Review", "review.html", lambda info: site.review_view()),
-        Page("assessments.html", "assessments.html", "Assessments", "assessments.html",
-             lambda info: site.assessments_view()),
-        Page("problems.html", "problems.html", "Problems", "", lambda info: site.problems_view()),
-        Page("search.html", "search.html", "Search", "search.html", lambda info: {}),
+        _summary("index.html", "index.html", "Overview", "index.html", lambda info: site.overview_view()),
+        _summary("goals/index.html", "goals.html", "Goals", "goals/index.html", lambda info: site.goals_index_view()),
+        _summary("journal/index.html", "journal.html", "Journal", "journal/index.html",
+                 lambda info: site.journal_index_view()),
+        _summary("timeline.html", "timeline.html", "Timeline", "timeline.html", lambda info: site.timeline_view()),
+        _summary("wins.html", "wins.html", "Wins", "wins.html", lambda info: site.wins_view()),
+        _summary("review.html", "review.html", "Review", "review.html", lambda info: site.review_view()),
+        _summary("assessments.html", "assessments.html", "Assessments", "assessments.html",
+                 lambda info: site.assessments_view()),
+        _summary("problems.html", "problems.html", "Problems", "", lambda info: site.problems_view()),
+        _summary("search.html", "search.html", "Search", "search.html", lambda info: site.search_view()),
     ]
+    for year in site.timeline_years():
+        pages.append(Page(site.timeline_year_path(year), "timeline.html", f"Timeline {year}", "timeline.html",
+                          lambda info, year=year: site.timeline_view(year=year),  # type: ignore[misc]
+                          frozenset({f"year:{year}"})))
     for goal in vault.goals:
+        keys = frozenset({f"goal:{goal.id}"})
         pages.append(Page(site.goal_path(goal.id), "goal.html", goal.title, "goals/index.html",
-                          lambda info, goal=goal: site.goal_view(goal, info)))  # type: ignore[misc]
+                          lambda info, goal=goal: site.goal_view(goal, info), keys))  # type: ignore[misc]
         pages.append(Page(site.goal_timeline_path(goal.id), "timeline.html", f"Timeline: {goal.title}",
-                          "timeline.html", lambda info, goal=goal: site.timeline_view(goal)))  # type: ignore[misc]
+                          "timeline.html", lambda info, goal=goal: site.timeline_view(goal), keys))  # type: ignore[misc]
     for key, entries in site.journal_months():
         name = dt.date(int(key[:4]), int(key[5:]), 1).strftime("%B %Y")
         pages.append(Page(f"journal/{key}.html", "journal_month.html", f"Journal: {name}", "journal/index.html",
-                          lambda info, key=key, entries=entries: site.journal_month_view(key, entries)))  # type: ignore[misc]
+                          lambda info, key=key, entries=entries: site.journal_month_view(key, entries),  # type: ignore[misc]
+                          frozenset({f"month:{key}"})))
     for index, entry in enumerate(vault.entries):
         pages.append(Page(site.entry_href(entry), "entry.html", entry.title or long_date(entry.date),
                           "journal/index.html",
-                          lambda info, entry=entry, index=index: site.entry_view(entry, index, info)))  # type: ignore[misc]
+                          lambda info, entry=entry, index=index: site.entry_view(entry, index, info),  # type: ignore[misc]
+                          frozenset({f"entry:{entry.file}"})))
     return pages
 
 
-def search_index(site: Site) -> bytes:
+@dataclass(frozen=True)
+class DataFile:
+    path: str
+    make: Callable[[], bytes]
+    deps: frozenset[str]
+
+
+def plan_data(site: Site) -> list[DataFile]:
+    """The site's non-HTML files, with what they depend on, like pages."""
+    files = [DataFile("calendar.ics", lambda: calendar_ics(site), frozenset({EVERYTHING})),
+             DataFile("data/search-goals.js", lambda: search_script(site.search_goal_records()),
+                      frozenset({EVERYTHING}))]
+    for year in site.search_years():
+        files.append(DataFile(site.search_year_path(year),
+                              lambda year=year: search_script(site.search_entry_records(year)),  # type: ignore[misc]
+                              frozenset({f"year:{year}"})))
+    return files
+
+
+def search_script(records: list[dict[str, str]]) -> bytes:
     """A script, not JSON to fetch: pages opened from disk cannot fetch files. Every character that could
-    end a script or a string early is escaped."""
-    text = json.dumps(site.search_records(), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    end a script or a string early is escaped. One file per year, so an edit rewrites only its year."""
+    text = json.dumps(records, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return f"window.goalsiteSearchIndex = {text};\n".encode("ascii")
+    return f"(window.goalsiteSearchIndex = window.goalsiteSearchIndex || []).push(...{text});\n".encode("ascii")
 
 
 def _ics_text(text: str) -> str:

@@ -6,6 +6,7 @@ import fnmatch
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,19 +58,23 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def discover(root: Path, settings: Settings, output: Path | None = None) -> tuple[list[SourceFile], list[Problem]]:
+def discover(root: Path, settings: Settings, output: Path | None = None,
+             only: Iterable[tuple[str, bool]] | None = None) -> tuple[list[SourceFile], list[Problem]]:
     """Every file that may hold a goal or an entry, in a stable order, and what was skipped with a reason.
 
     `root` must be resolved. Links are never followed out of the vault; links inside it are read
-    at their real place, so nothing counts twice.
+    at their real place, so nothing counts twice. `only` limits the scan to some folders (relative
+    to the vault, "" for its root), each with or without its sub-folders: what a watcher re-reads.
     """
     files: list[SourceFile] = []
     problems: list[Problem] = []
     goals_prefix = settings.goals_dir.strip("/") + "/"
     journal_prefix = settings.journal_dir.strip("/") + "/"
-    folders: list[tuple[Path, str]] = [(root, "")]
+    folders: list[tuple[Path, str, bool]] = (
+        [(root, "", True)] if only is None
+        else [(root / rel if rel else root, rel + "/" if rel else "", deep) for rel, deep in only])
     while folders:
-        folder, prefix = folders.pop()
+        folder, prefix, deep = folders.pop()
         try:
             with os.scandir(folder) as scan:
                 children = sorted(scan, key=lambda child: child.name)
@@ -79,7 +84,7 @@ def discover(root: Path, settings: Settings, output: Path | None = None) -> tupl
                                     "Check the folder's permissions."))
             continue
         names = frozenset(child.name for child in children)
-        subfolders: list[tuple[Path, str]] = []
+        subfolders: list[tuple[Path, str, bool]] = []
         for child in children:
             rel = prefix + child.name
             name = child.name
@@ -121,9 +126,9 @@ def discover(root: Path, settings: Settings, output: Path | None = None) -> tupl
                 path = Path(child.path)
                 if output is not None and path == output:
                     continue
-                if _is_excluded(rel, settings.exclude):
+                if _is_excluded(rel, settings.exclude) or not deep:
                     continue
-                subfolders.append((path, rel + "/"))
+                subfolders.append((path, rel + "/", True))
                 continue
             if not name.lower().endswith(EXTENSIONS) or (not prefix and name == SETTINGS_FILE):
                 continue

@@ -9,6 +9,7 @@ one page's context. Every href is relative to the site's root; templates put
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -120,6 +121,7 @@ class Site:
             self.notes.setdefault(stem, self.entry_paths[entry.file])
             self.notes.setdefault(entry.date.isoformat(), self.entry_paths[entry.file])
         self.goal_keys = {goal.id.lower(): goal for goal in vault.goals}
+        self.markdown_cache: dict[tuple[str, str], str] = {}  # a Builder shares its own between builds
         self.counts = count_problems(vault.problems)
 
     # -- addresses -----------------------------------------------------------------------------
@@ -145,7 +147,15 @@ class Site:
 
     @staticmethod
     def goal_timeline_path(goal_id: str) -> str:
-        return f"timeline/{goal_id}.html"
+        return f"timeline/goal-{goal_id}.html"
+
+    @staticmethod
+    def timeline_year_path(year: int) -> str:
+        return f"timeline/{year}.html"
+
+    @staticmethod
+    def search_year_path(year: int) -> str:
+        return f"data/search-{year}.js"
 
     def entry_href(self, entry: Entry) -> str:
         return self.entry_paths[entry.file]
@@ -161,7 +171,11 @@ class Site:
         return None
 
     def markdown(self, text: str, page: PageInfo) -> str:
-        return render_markdown(text, self.resolve, page.root)
+        key = (text, page.root)
+        html = self.markdown_cache.get(key)
+        if html is None:
+            html = self.markdown_cache[key] = render_markdown(text, self.resolve, page.root)
+        return html
 
     # -- shared pieces ------------------------------------------------------------------------------
 
@@ -369,7 +383,7 @@ class Site:
             "gas": self._gas_scale(goal, result),
             "entries": [self.entry_summary(e) for e in entries[:30]],
             "more_entries": max(0, len(entries) - 30),
-            "timeline_href": self.goal_timeline_path(goal.id).replace(goal.id, quote(goal.id)),
+            "timeline_href": self.goal_timeline_path(quote(goal.id)),
             "notes": self.markdown(goal.notes, page) if goal.notes.strip() else None,
             "file": goal.file,
         }
@@ -491,7 +505,14 @@ class Site:
 
     # -- timeline --------------------------------------------------------------------------------------
 
+    @functools.cached_property
+    def _events(self) -> list[dict[str, Any]]:
+        return self._all_events()
+
     def events(self) -> list[dict[str, Any]]:
+        return self._events
+
+    def _all_events(self) -> list[dict[str, Any]]:
         """Everything dated, newest first: (date, kind, text, href, goal ids)."""
         found: list[tuple[dt.date, int, str, str, str | None, tuple[str, ...]]] = []
         for goal in self.vault.goals:
@@ -522,14 +543,28 @@ class Site:
         return [{"date": day, "kind": kind, "text": text, "href": href, "goals": goals}
                 for day, _order, kind, text, href, goals in found]
 
-    def timeline_view(self, goal: Goal | None = None) -> dict[str, Any]:
-        events = [e for e in self.events() if goal is None or goal.id in e["goals"]]
+    def timeline_years(self) -> list[int]:
+        return sorted({event["date"].year for event in self.events()}, reverse=True)
+
+    def timeline_view(self, goal: Goal | None = None, year: int | None = None) -> dict[str, Any]:
+        """All of one goal's events, or one year's, or (the main timeline) the last twelve months':
+        a listing never grows with the vault's age, so one edit never rewrites a huge page."""
+        events = self.events()
+        if goal is not None:
+            events = [e for e in events if goal.id in e["goals"]]
+        elif year is not None:
+            events = [e for e in events if e["date"].year == year]
+        else:
+            since = dt.date(self.today.year - 1, self.today.month, 1)
+            events = [e for e in events if e["date"] >= since]
         months: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for event in events:
             months[event["date"].strftime("%Y-%m")].append({
                 **event, "date": short_date(event["date"]), "goals": " ".join(event["goals"])})
         return {
             "goal": self.goal_summary(goal) if goal else None,
+            "year": year,
+            "years": [{"year": y, "href": self.timeline_year_path(y)} for y in self.timeline_years()],
             "months": [{"name": dt.date(int(k[:4]), int(k[5:]), 1).strftime("%B %Y"), "events": v}
                        for k, v in sorted(months.items(), reverse=True)],
             "filters": [{"id": g.id, "title": g.title, "href": self.goal_timeline_path(quote(g.id))}
@@ -676,12 +711,18 @@ class Site:
              "goal_href": self.goal_href(p.goal) if p.goal in self.goals_by_id else None} for p in problems]}
             for file, problems in sorted(by_file.items())]}
 
-    def search_records(self) -> list[dict[str, str]]:
-        records = [{"t": g.title, "u": self.goal_href(g.id), "k": "goal",
-                    "x": " ".join(filter(None, (g.specific, g.achievable, g.relevant, g.area, g.notes)))}
-                   for g in self.vault.goals]
-        for entry in self.vault.entries:
-            records.append({"t": entry.title or long_date(entry.date), "u": self.entry_href(entry),
-                            "k": long_date(entry.date),
-                            "x": " ".join((*entry.tags, *entry.wins, *entry.setbacks, *entry.coping, entry.body))})
-        return records
+    def search_years(self) -> list[int]:
+        return sorted({entry.date.year for entry in self.vault.entries})
+
+    def search_view(self) -> dict[str, Any]:
+        return {"scripts": ["data/search-goals.js"] + [self.search_year_path(y) for y in self.search_years()]}
+
+    def search_goal_records(self) -> list[dict[str, str]]:
+        return [{"t": g.title, "u": self.goal_href(g.id), "k": "goal",
+                 "x": " ".join(filter(None, (g.specific, g.achievable, g.relevant, g.area, g.notes)))}
+                for g in self.vault.goals]
+
+    def search_entry_records(self, year: int) -> list[dict[str, str]]:
+        return [{"t": entry.title or long_date(entry.date), "u": self.entry_href(entry), "k": long_date(entry.date),
+                 "x": " ".join((*entry.tags, *entry.wins, *entry.setbacks, *entry.coping, entry.body))}
+                for entry in self.vault.entries if entry.date.year == year]

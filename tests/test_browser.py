@@ -26,7 +26,7 @@ CHROMIUM = "/usr/bin/chromium"
 TODAY = "2026-11-21"
 PAGE_KINDS = ["index.html", "goals/index.html", "goals/sleep-schedule.html", "goals/express-needs.html",
               "journal/index.html", "journal/2026-11.html", "journal/2026-11-10.html", "timeline.html",
-              "timeline/calm-on-the-train.html", "wins.html", "review.html", "assessments.html", "problems.html",
+              "timeline/goal-calm-on-the-train.html", "wins.html", "review.html", "assessments.html", "problems.html",
               "search.html"]
 # Flags that keep Chromium from calling home (this machine has no network; a user's should not be asked to).
 QUIET = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -94,7 +94,7 @@ def test_every_page_loads_cleanly_and_stays_inside_the_site(browser: Browser, si
     page = context.new_page()
     watcher = Watcher(page, base)
     pages = all_pages(site)
-    assert len(pages) == 109  # 9 fixed pages, 6 goals with their timelines, 4 months, 84 entries
+    assert len(pages) == 110  # 9 fixed pages, 6 goals with their timelines, 1 year, 4 months, 84 entries
     for path in pages:
         page.goto(base + path, wait_until="load")
         assert page.title().endswith("Sam's goals"), path
@@ -172,7 +172,7 @@ def test_timeline_filter_with_script_and_without(browser: Browser, site: Path) -
     page.goto((site / "timeline.html").as_uri())
     page.click("nav.filters a[data-goal='express-needs']")
     page.wait_for_load_state()
-    assert page.url.endswith("timeline/express-needs.html")
+    assert page.url.endswith("timeline/goal-express-needs.html")
     assert 0 < page.locator("li.event").count() < every
     without.close()
 

@@ -93,7 +93,7 @@ def test_build_end_to_end(vault: Path, tmp_path: Path) -> None:
     result = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
     assert result.returncode == 0, result.stderr
     assert "Built the dashboard of 1 goal and 1 entry into" in result.stdout
-    assert "(19 files written, 0 unchanged)" in result.stdout
+    assert "(21 files written, 0 unchanged)" in result.stdout
     assert "mood-out-of-range" in result.stderr
     data = json.loads((tmp_path / "site" / "data" / "goals.json").read_text())
     assert (data["today"], data["goals"][0]["id"], data["problems"]) == (
@@ -101,7 +101,7 @@ def test_build_end_to_end(vault: Path, tmp_path: Path) -> None:
     assert (tmp_path / "site" / "data" / "measurements.csv").read_text().splitlines() == [
         "goal,field,date,value,unit,file,line", "sleep,nights,2026-11-20,2,,journal/2026-11-20.md,2"]
     again = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
-    assert "(0 files written, 19 unchanged)" in again.stdout
+    assert "(0 files written, 21 unchanged)" in again.stdout
     assert run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21", "--strict").returncode == 1
     assert snapshot(vault) == before
 

@@ -128,12 +128,12 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_no_script_but_ours_no_handlers_no_foreign_schemes(hostile_site: Path) -> None:
     pages = sorted(hostile_site.rglob("*.html"))
-    assert len(pages) == 15  # 9 fixed pages, the goal and its timeline, 1 month, 3 entries
+    assert len(pages) == 16  # 9 fixed pages, the goal and its timeline, 1 year, 1 month, 3 entries
     for page in pages:
         audit = Audit()
         audit.feed(page.read_text(encoding="utf-8"))
         root = "../" * (len(page.relative_to(hostile_site).parts) - 1)
-        allowed = {root + "assets/goalsite.js", root + "data/search-index.js"}
+        allowed = {root + "assets/goalsite.js", root + "data/search-goals.js", root + "data/search-2026.js"}
         assert set(audit.scripts) <= allowed, (page, audit.scripts)
         assert audit.handlers == [], (page, audit.handlers)
         forbidden = {"iframe", "object", "embed", "base", "form", "style", "img", "foreignobject"}
@@ -154,11 +154,13 @@ def test_the_data_files_parse(hostile_site: Path) -> None:
 
     goals = json.loads((hostile_site / "data" / "goals.json").read_text(encoding="utf-8"), parse_constant=no_nan)
     assert goals["goals"][0]["title"] == E
-    index = (hostile_site / "data" / "search-index.js").read_text(encoding="ascii")
-    prefix, suffix = "window.goalsiteSearchIndex = ", ";\n"
-    assert index.startswith(prefix) and index.endswith(suffix)
-    assert "<" not in index and "\u2028" not in index
-    records = json.loads(index[len(prefix):-len(suffix)], parse_constant=no_nan)
+    prefix, suffix = "(window.goalsiteSearchIndex = window.goalsiteSearchIndex || []).push(...", ");\n"
+    records = []
+    for name in ("search-goals.js", "search-2026.js"):
+        index = (hostile_site / "data" / name).read_text(encoding="ascii")
+        assert index.startswith(prefix) and index.endswith(suffix)
+        assert "<" not in index and "\u2028" not in index
+        records += json.loads(index[len(prefix):-len(suffix)], parse_constant=no_nan)
     assert any("<script>alert(1)</script>" in record["t"] for record in records)
     calendar = (hostile_site / "calendar.ics").read_bytes()
     assert calendar.startswith(b"BEGIN:VCALENDAR\r\n") and calendar.endswith(b"END:VCALENDAR\r\n")

@@ -29,9 +29,10 @@ def test_build_writes_the_site_with_its_marker(vault: Path, tmp_path: Path) -> N
     result = build(vault, tmp_path / "site", TODAY)
     assert sorted(result.report.written) == [
         "assessments.html", "assets/goalsite.css", "assets/goalsite.js", "calendar.ics", "data/goals.json",
-        "data/measurements.csv", "data/search-index.js", "goals/index.html", "goals/sleep.html", "index.html",
-        "journal/2026-11-20.html", "journal/2026-11.html", "journal/index.html", "problems.html", "review.html",
-        "search.html", "timeline.html", "timeline/sleep.html", "wins.html"]
+        "data/measurements.csv", "data/search-2026.js", "data/search-goals.js", "goals/index.html",
+        "goals/sleep.html", "index.html", "journal/2026-11-20.html", "journal/2026-11.html", "journal/index.html",
+        "problems.html", "review.html", "search.html", "timeline.html", "timeline/2026.html",
+        "timeline/goal-sleep.html", "wins.html"]
     assert read_manifest(tmp_path / "site") == set(result.report.written)
 
 
@@ -175,7 +176,7 @@ def test_build_output_is_deterministic(vault: Path, tmp_path: Path) -> None:
 
 def test_an_empty_vault_builds_every_page(vault: Path, tmp_path: Path) -> None:
     result = build(vault, tmp_path / "site", TODAY)
-    assert len(result.report.written) == 15  # 9 fixed pages, 2 assets, calendar, search index, 2 data files
+    assert len(result.report.written) == 15  # 9 fixed pages, 2 assets, calendar, goals' search index, 2 data files
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "No active goals yet." in index
 
