@@ -1,0 +1,106 @@
+"""A change re-reads, re-renders and rewrites only what it touches; the result equals a fresh build."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from conftest import snapshot, write
+from goalsite.build import Builder, build
+
+TODAY = dt.date(2026, 11, 21)
+SUMMARIES = {"index.html", "goals/index.html", "journal/index.html", "timeline.html", "wins.html", "review.html",
+             "assessments.html", "problems.html", "search.html", "calendar.ics", "data/search-goals.js"}
+
+
+def vault_with_entries(vault: Path) -> None:
+    for name, field in (("sleep", "nights"), ("walks", "walks")):
+        write(vault, f"goals/{name}.md", f"""---
+title: {name}
+specific: Keep it up on weeknights for twenty minutes.
+measurable: {{field: {field}, baseline: 1, target: 5, per: week}}
+achievable: Yes, with help.
+relevant: It matters.
+start: 2026-10-01
+due: 2026-12-31
+review_every: 2 weeks
+---
+""")
+    for day in range(1, 11):
+        write(vault, f"journal/2026/2026-11-{day:02d}.md", f"---\nmood: 6\nnights: 1\n---\nDay {day}. [[sleep]]\n")
+    write(vault, "journal/2025/2025-12-31.md", "---\nmood: 5\n---\nLast year.\n")
+
+
+def same_as_fresh(vault: Path, builder_out: Path, tmp_path: Path) -> None:
+    build(vault, tmp_path / "fresh", TODAY)
+    fresh = {k: v[0] for k, v in snapshot(tmp_path / "fresh").items()}
+    live = {k: v[0] for k, v in snapshot(builder_out).items()}
+    assert live.keys() == fresh.keys()
+    assert [name for name in live if live[name] != fresh[name]] == []
+
+
+def test_editing_one_entry_re_renders_exactly_what_depends_on_it(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    first = builder.build()
+    assert len(first.rendered) == 32  # 9 summaries, 2 years, 2 goals × 2, 2 months, 11 entries, 4 data files
+    path = write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited. [[sleep]]\n")
+    result = builder.build([path])
+    assert set(result.rendered) == SUMMARIES | {
+        "journal/2026-11-05.html", "journal/2026-11.html", "timeline/2026.html", "data/search-2026.js",
+        "goals/sleep.html", "timeline/goal-sleep.html"}
+    assert "journal/2026-11-04.html" not in result.rendered and "goals/walks.html" not in result.rendered
+    assert "journal/2026-11-05.html" in result.report.written
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_a_new_entry_touches_its_neighbours_and_the_goals_it_measures(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    builder.build()
+    path = write(vault, "journal/2026/2026-11-11.md", "---\nwalks: 2\n---\nA walk.\n")
+    result = builder.build([path])
+    assert set(result.rendered) - SUMMARIES == {
+        "journal/2026-11-11.html", "journal/2026-11-10.html", "journal/2026-11.html", "timeline/2026.html",
+        "data/search-2026.js", "goals/walks.html", "timeline/goal-walks.html"}
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_deleting_and_moving_entries(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    builder.build()
+    gone = vault / "journal/2026/2026-11-03.md"
+    gone.unlink()
+    result = builder.build([gone])
+    assert "journal/2026-11-03.html" in result.report.removed
+    assert {"journal/2026-11-02.html", "journal/2026-11-04.html"} <= set(result.rendered)
+    moved = vault / "journal/2025/2025-12-31.md"
+    moved.rename(vault / "journal/2026/2026-11-15.md")
+    result = builder.build([moved, vault / "journal/2026/2026-11-15.md"])
+    assert "journal/2025-12-31.html" in result.report.removed and "timeline/2025.html" in result.report.removed
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_goal_settings_and_theme_changes_re_render_everything(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    everything = len(builder.build().rendered)
+    goal = vault / "goals/sleep.md"
+    goal.write_text(goal.read_text().replace("title: sleep", "title: Sleep well"))
+    assert len(builder.build([goal]).rendered) == everything
+    settings = write(vault, "goalsite.yaml", "title: Mine\n")
+    assert len(builder.build([settings]).rendered) == everything
+    theme = write(vault, "theme/templates/wins.html", "{% extends 'base.html' %}{% block main %}Mine{% endblock %}")
+    assert len(builder.build([theme]).rendered) == everything
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_a_touch_without_a_change_renders_nothing_new(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    builder.build()
+    path = vault / "journal/2026/2026-11-05.md"
+    path.write_bytes(path.read_bytes())
+    result = builder.build([path])
+    assert result.report.written == ()
