@@ -80,6 +80,7 @@ class Builder:
         self.markdown: dict[tuple[str, str], str] = {}
         self.link_world: object = None
         self.out: Path | None = None
+        self.analysis: Analysis | None = None
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
@@ -93,11 +94,22 @@ class Builder:
                 or self._touches_everything(changes):
             return self._everything()
         assert today is not None
+        return self._update(self.reading.reread(changes), today)
+
+    def rescan(self) -> BuildResult:
+        """Look at every file's size and time (not its bytes) and build what changed: the watcher's safety net."""
+        if self.reading is None or self.vault is None or self.today is None:
+            return self.build()
+        return self._update(self.reading.reread(None), self.today)
+
+    def _update(self, changed: set[str], today: dt.date) -> BuildResult:
+        assert self.vault is not None and self.analysis is not None and self.out is not None
+        if not changed:
+            return BuildResult(self.vault, self.analysis, self.out, WriteReport((), len(self.files), ()), ())
+        assert self.reading is not None
         before = self.vault
-        changed = self.reading.reread(changes)
         vault = assemble(self.reading, today)
-        keys = self._keys(before, vault, changed)
-        return self._render(vault, today, keys)
+        return self._render(vault, today, self._keys(before, vault, changed))
 
     def _touches_everything(self, changes: Iterable[Path]) -> bool:
         assert self.reading is not None
@@ -183,7 +195,7 @@ class Builder:
         files["data/measurements.csv"] = measurements_csv(vault, analysis)
         report = write_site(self.out, files, known=self.files)
         self.files = files
-        self.vault, self.today = vault, today
+        self.vault, self.today, self.analysis = vault, today, analysis
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
 
 

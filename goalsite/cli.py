@@ -6,7 +6,10 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
+import time
 import traceback
+import webbrowser
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -217,3 +220,86 @@ def new_entry(day: dt.date | None, vault: Path) -> None:
     root = vault_folder(vault)
     settings, _problems = load_settings(root)
     click.echo(make_entry(root, settings, day or today_in(settings)))
+
+
+def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, port: int | None,
+          open_browser: bool) -> None:
+    """Build, then rebuild what each change touches (and serve it, with a port) until Ctrl-C."""
+    from goalsite.build import Builder, BuildResult
+    from goalsite.serve import LiveState, PreviewServer
+    from goalsite.watch import Watcher
+
+    builder = Builder(vault, output, today)
+    state = LiveState() if port is not None else None
+    server = PreviewServer(port, state) if state is not None and port is not None else None
+
+    def built(result: BuildResult) -> None:
+        errors = [p for p in result.vault.problems if p.severity == Severity.ERROR]
+        report = result.report
+        _echo(f"{dt.datetime.now():%H:%M:%S} {_plural(len(result.rendered), 'page')} rendered, "
+              f"{_plural(len(report.written), 'file')} written, {len(report.removed)} removed. "
+              + summary(result.vault.problems, result.vault.files_read))
+        for problem in errors:
+            _echo(format_problem(problem))
+        if state is not None:
+            state.built(result, builder.files)
+
+    def failed(error: Exception) -> None:
+        _echo(f"{dt.datetime.now():%H:%M:%S} goalsite could not use this change, so the dashboard stays as it was: "
+              f"{error}", err=True)
+        if state is not None:
+            state.failed(error)
+
+    watcher = Watcher(builder, poll, built, failed, lambda text: _echo(text, err=True))
+    thread = None
+    try:
+        watcher.start()
+        if server is not None:
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                      name="goalsite-serve", daemon=True)
+            thread.start()
+            _echo(f"Serving the dashboard at {server.url} (only to this computer). Press Ctrl-C to stop.")
+            if open_browser:
+                webbrowser.open(server.url)
+        else:
+            _echo(f"Watching {builder.root} for changes, building into {builder.out}. Press Ctrl-C to stop.")
+        while True:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        _echo("Stopped.")
+    finally:
+        watcher.stop()
+        if state is not None:
+            state.close()
+        if server is not None:
+            if thread is not None:
+                server.shutdown()
+            server.server_close()
+
+
+POLL = click.option("--poll", is_flag=True,
+                    help="Look for changes by polling: for network drives, Docker and some cloud folders.")
+
+
+@main.command()
+@VAULT
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="The folder to build into.")
+@POLL
+@TODAY
+@handled
+def watch(vault: Path, output: Path | None, poll: bool, today: dt.date | None) -> None:
+    """Build, then rebuild what each change touches, until Ctrl-C."""
+    _live(vault, output, poll, today, None, False)
+
+
+@main.command()
+@VAULT
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="The folder to build into.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open the dashboard in the browser.")
+@POLL
+@TODAY
+@handled
+def serve(vault: Path, output: Path | None, port: int, open_browser: bool, poll: bool, today: dt.date | None) -> None:
+    """Watch, and show the dashboard on http://127.0.0.1 with live reload."""
+    _live(vault, output, poll, today, port, open_browser)

@@ -78,6 +78,8 @@ def discover(root: Path, settings: Settings, output: Path | None = None,
         try:
             with os.scandir(folder) as scan:
                 children = sorted(scan, key=lambda child: child.name)
+        except FileNotFoundError:
+            continue  # removed while we looked (a watcher re-reading a deleted folder)
         except OSError as error:
             problems.append(Problem(Location(prefix.rstrip("/") or "."), Severity.WARNING, "unreadable",
                                     f"This folder cannot be read: {error.strerror}.",
