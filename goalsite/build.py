@@ -68,8 +68,9 @@ class Builder:
     """
 
     def __init__(self, vault_path: Path | str, output: Path | str | None = None, today: dt.date | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, live: bool = False) -> None:
         self.root = vault_folder(vault_path)
+        self.live = live  # keep each file's last good version while it is being edited
         self.output_arg = Path(output).absolute() if output is not None else None
         self.fixed_today = today
         self.progress = progress
@@ -125,7 +126,7 @@ class Builder:
         settings, setting_problems = load_settings(self.root)
         self.out = self.output_folder()
         if self.reading is None or self.reading.settings != settings:
-            self.reading = Reading(self.root, settings, setting_problems, self.out)
+            self.reading = Reading(self.root, settings, setting_problems, self.out, keep_last_good=self.live)
         else:
             self.reading.setting_problems = setting_problems
         self.reading.reread(None, self.progress)

@@ -229,7 +229,7 @@ def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, p
     from goalsite.serve import LiveState, PreviewServer
     from goalsite.watch import Watcher
 
-    builder = Builder(vault, output, today)
+    builder = Builder(vault, output, today, live=True)
     state = LiveState() if port is not None else None
     server = PreviewServer(port, state) if state is not None and port is not None else None
 

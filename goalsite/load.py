@@ -53,6 +53,7 @@ class Reading:
     found: dict[str, list[Problem]] = field(default_factory=dict)  # folder → what discovery said in it
     files: dict[str, _Read] = field(default_factory=dict)
     linked: dict[str, _Linked] = field(default_factory=dict)
+    keep_last_good: bool = False  # live: a file saved half-typed keeps its last good version (and its problems)
 
     def reread(self, hints: Iterable[Path] | None = None, progress: Progress | None = None) -> set[str]:
         """Read again what `hints` (changed paths) may have touched, or everything; the files that changed."""
@@ -109,6 +110,9 @@ class Reading:
                     self.files[source.rel] = _Read(signature, digest, old.parsed)
                     continue
                 parsed = parse_document(source, data, self.settings)
+            if self.keep_last_good and old is not None and parsed.goal is None and parsed.entry is None \
+                    and (old.parsed.goal is not None or old.parsed.entry is not None):
+                parsed = Parsed(old.parsed.goal, old.parsed.entry, parsed.problems)
             self.files[source.rel] = _Read(signature, digest, parsed)
             changed.add(source.rel)
         return changed

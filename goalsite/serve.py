@@ -235,7 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
 def inject_reload(html: bytes) -> bytes:
     """The reload script, in served pages only, and a CSP that lets it connect to this server alone."""
     text = html.decode("utf-8")
-    text = text.replace("connect-src 'none'", "connect-src 'self'", 1)
+    for quote in ("'", "&#39;"):  # the page's CSP attribute may spell its quotes either way
+        text = text.replace(f"connect-src {quote}none{quote}", f"connect-src {quote}self{quote}", 1)
     tag = f'<script src="{RELOAD_PATH}" defer></script>\n'
     head = text.find("</head>")
     text = text[:head] + tag + text[head:] if head != -1 else text + tag

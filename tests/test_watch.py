@@ -28,7 +28,7 @@ ENTRY = "---\nmood: 6\n---\n{text}\n"
 
 class Live:
     def __init__(self, vault: Path, out: Path, poll: bool) -> None:
-        self.builder = Builder(vault, out, TODAY)
+        self.builder = Builder(vault, out, TODAY, live=True)
         self.results: list[BuildResult] = []
         self.errors: list[Exception] = []
         self.watcher = Watcher(self.builder, poll, self.results.append, self.errors.append)
@@ -157,9 +157,9 @@ def test_a_file_truncated_then_rewritten(live: Live) -> None:
 def test_a_broken_file_keeps_the_others_and_its_fix_shows(live: Live) -> None:
     target = live.builder.root / "journal/2026-11-03.md"
     target.write_text("---\nmood: [6\n---\nBroken.\n")
-    live.wait_for(lambda: live.page("journal/2026-11-03.html") is None)
-    assert "Day 4 original." in (live.page("journal/2026-11-04.html") or "")
     live.wait_for(lambda: "2026-11-03.md" in (live.page("problems.html") or ""))
+    assert "Day 3 original." in (live.page("journal/2026-11-03.html") or "")  # the last good version stays
+    assert "Day 4 original." in (live.page("journal/2026-11-04.html") or "")
     target.write_text(ENTRY.format(text="Fixed."))
     live.shows("journal/2026-11-03.html", "Fixed.")
     live.wait_for(lambda: "2026-11-03.md" not in (live.page("problems.html") or ""))
