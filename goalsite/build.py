@@ -16,7 +16,7 @@ from goalsite.errors import UsageError
 from goalsite.export import goals_json, measurements_csv
 from goalsite.load import Progress, Reading, assemble, today_in
 from goalsite.markup import link_key
-from goalsite.model import Entry, Vault
+from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, check_output, write_site
 from goalsite.pages import EVERYTHING, plan_data, plan_pages
 from goalsite.render import environment, static_files, theme_folders
@@ -82,6 +82,8 @@ class Builder:
         self.link_world: object = None
         self.out: Path | None = None
         self.analysis: Analysis | None = None
+        self.env: jinja2.Environment | None = None
+        self.folders: list[Path] = []
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
@@ -159,10 +161,16 @@ class Builder:
         return keys
 
     def _render(self, vault: Vault, today: dt.date, keys: set[str] | None) -> BuildResult:
+        with collector_paused():
+            return self._render_all(vault, today, keys)
+
+    def _render_all(self, vault: Vault, today: dt.date, keys: set[str] | None) -> BuildResult:
         assert self.out is not None
         analysis = analyse(vault, today)
-        folders = theme_folders(vault.root, vault.settings.theme)
-        env = environment(folders)
+        if keys is None or self.env is None:  # templates are compiled once, again only when the theme may change
+            self.folders = theme_folders(vault.root, vault.settings.theme)
+            self.env = environment(self.folders)
+        folders, env = self.folders, self.env
         site = Site(vault, analysis)
         world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()))
         if world != self.link_world:  # a [[link]] may now lead elsewhere
@@ -194,7 +202,7 @@ class Builder:
             rendered.append(data.path)
         files["data/goals.json"] = goals_json(vault, analysis)
         files["data/measurements.csv"] = measurements_csv(vault, analysis)
-        report = write_site(self.out, files, known=self.files)
+        report = write_site(self.out, files, known=self.files, sweep_all=keys is None)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))

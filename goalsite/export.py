@@ -92,6 +92,11 @@ def goals_json(vault: Vault, analysis: Analysis) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
+def _decimal(value: Fraction) -> str:
+    """A measurement as the person wrote it: it came from a decimal, so the shortest float text is exact."""
+    return str(value.numerator) if value.denominator == 1 else repr(float(value))
+
+
 def _cell(text: str) -> str:
     """Text a spreadsheet could take for a formula (`=`, `+`, `-`, `@`) is marked as text."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -107,6 +112,6 @@ def measurements_csv(vault: Vault, analysis: Analysis) -> bytes:
             continue
         for measurement in analysis.goals[goal.id].measurements:
             writer.writerow([_cell(goal.id), _cell(measurable.field), measurement.date.isoformat(),
-                             number(measurement.value), _cell(measurable.unit or ""),
+                             _decimal(measurement.value), _cell(measurable.unit or ""),
                              _cell(measurement.location.file), measurement.location.line])
     return buffer.getvalue().encode("utf-8")

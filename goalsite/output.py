@@ -98,7 +98,8 @@ def _safe_relative(name: str) -> bool:
         and "\\" not in name and name != MARKER
 
 
-def write_site(out: Path, files: dict[str, bytes], known: dict[str, bytes] | None = None) -> WriteReport:
+def write_site(out: Path, files: dict[str, bytes], known: dict[str, bytes] | None = None,
+               sweep_all: bool = True) -> WriteReport:
     """Write every file, then remove what an earlier build wrote that no page needs any more.
 
     `out` must have passed `check_output`. The marker lists old and new files while writing,
@@ -132,7 +133,8 @@ def write_site(out: Path, files: dict[str, bytes], known: dict[str, bytes] | Non
             path.unlink()
             removed.append(name)
             _remove_empty_parents(path.parent, out)
-    _remove_leftover_temporaries(out, wanted)
+    # A killed build's temporary files: every folder on a whole build, the folders just written otherwise.
+    _remove_leftover_temporaries(out, wanted if sweep_all else set(written))
     write_if_changed(out / MARKER, _manifest_bytes(wanted))
     return WriteReport(tuple(written), unchanged, tuple(removed))
 

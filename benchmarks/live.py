@@ -1,0 +1,115 @@
+"""Save-to-updated-page latency of `goalsite serve`: a file written → the served page's new bytes.
+
+    python3 benchmarks/live.py --entries 1000 10000 --edits 20
+
+A copy of a generated vault is served; each edit appends a unique word to one
+entry, and the entry's page is fetched every 2 ms until the word is there.
+Start-up (the first full build until the server answers) is reported too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate_vault import generate  # noqa: E402
+
+TODAY = "2026-11-21"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(port: int, path: str) -> bytes | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "/" + path, headers={"Host": f"127.0.0.1:{port}"})
+        response = connection.getresponse()
+        body = response.read()
+        return body if response.status == 200 else None
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+def wait_for(port: int, paths: list[str], token: bytes, limit: float = 120) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        for path in paths:
+            body = fetch(port, path)
+            if body is not None and token in body:
+                return time.perf_counter()
+        time.sleep(0.002)
+    raise SystemExit(f"the page never showed the edit within {limit} s")
+
+
+def measure(entries: int, edits: int, vaults: Path) -> dict[str, float]:
+    source = vaults / str(entries)
+    if not (source / "goals").is_dir():
+        generate(entries, source)
+    work = Path(tempfile.mkdtemp(prefix="goalsite-live-"))
+    vault = work / "vault"
+    shutil.copytree(source, vault)
+    port = free_port()
+    goalsite = shutil.which("goalsite", path=str(Path(sys.executable).parent)) or "goalsite"
+    started = time.perf_counter()
+    server = subprocess.Popen([goalsite, "serve", str(vault), "-o", str(work / "site"), "--port", str(port),
+                               "--today", TODAY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while fetch(port, "index.html") is None:
+            if server.poll() is not None:
+                raise SystemExit("goalsite serve stopped")
+            time.sleep(0.05)
+        start_up = time.perf_counter() - started
+        files = sorted((vault / "journal").rglob("*.md"))
+        chosen = [files[len(files) * (n + 1) // (edits + 1)] for n in range(edits)]
+        times = []
+        for number, path in enumerate(chosen):
+            token = f"edit{number}x{os.getpid()}".encode()
+            day = path.stem[:10]
+            pages = [f"journal/{day}.html"] + [f"journal/{day}-{n}.html" for n in range(2, 6)]
+            time.sleep(0.3)  # let the previous rebuild settle
+            written = time.perf_counter()
+            with open(path, "ab") as handle:
+                handle.write(b"\n" + token + b"\n")
+            times.append(wait_for(port, pages, token) - written)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    times.sort()
+    return {"start": start_up, "median": statistics.median(times),
+            "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], "max": times[-1]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--vaults", type=Path, default=HERE / "vaults")
+    args = parser.parse_args()
+    print(f"{'entries':>8}{'start s':>10}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}")
+    for entries in args.entries:
+        result = measure(entries, args.edits, args.vaults)
+        print(f"{entries:>8}{result['start']:>10.1f}{result['median'] * 1000:>11.0f}"
+              f"{result['p95'] * 1000:>9.0f}{result['max'] * 1000:>9.0f}")
+
+
+if __name__ == "__main__":
+    main()
