@@ -93,9 +93,14 @@ def measure(entries: int, edits: int, vaults: Path) -> dict[str, float]:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
-    times.sort()
-    return {"start": start_up, "median": statistics.median(times),
-            "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], "max": times[-1]}
+    return {"start": start_up, **summarise(times)}
+
+
+def summarise(times: list[float]) -> dict[str, float]:
+    """Median, 95th percentile (nearest rank) and maximum of some latencies."""
+    ordered = sorted(times)
+    return {"median": statistics.median(ordered), "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+            "max": ordered[-1]}
 
 
 def main() -> None:

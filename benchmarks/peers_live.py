@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate_vault import generate  # noqa: E402
-from live import fetch, free_port, wait_for  # noqa: E402
+from live import fetch, free_port, summarise, wait_for  # noqa: E402
 
 LAYOUT = "<!doctype html><html><head><title>{{ .Title }}</title></head><body>{{ .Content }}</body></html>\n"
 LIST = ("<!doctype html><html><body><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>"
@@ -86,9 +85,7 @@ def measure(tool: str, binary: Path, entries: int, edits: int, vaults: Path, dir
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    times.sort()
-    return {"start": start_up, "median": statistics.median(times),
-            "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]}
+    return {"start": start_up, **summarise(times)}
 
 
 def main() -> None:
