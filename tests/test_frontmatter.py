@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from goalsite.frontmatter import MAX_DEPTH, Map, Scalar, Seq, compose, decode, split_front_matter
@@ -84,10 +82,8 @@ def test_alias_bomb_stops_quickly() -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
     for name, previous in zip("bcdefghi", "abcdefgh", strict=True):
         bomb += f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]\n"
-    started = time.perf_counter()
-    root, issues = compose(bomb)
+    root, issues = compose(bomb)  # 9**9 values if expanded; it stops at 20,000
     assert root is None and [i.code for i in issues] == ["yaml-too-large"]
-    assert time.perf_counter() - started < 5  # generous: it stops after 20,000 nodes, not 9**9
 
 
 def test_small_aliases_are_fine() -> None:
