@@ -149,8 +149,14 @@ def _goal_id(source: SourceFile, fields: Map, reader: FieldReader) -> str:
     stem = source.rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     written = reader.text(fields.get("id"), "id")
     if written is None:
+        if stem.lower() == "index":  # goals/index.html is the list of all goals
+            reader.report(reader.at(None), Severity.INFO, "reserved-id",
+                          "A goal cannot be called “index” (that name is the list of all goals); "
+                          "goalsite calls it “index-goal”.",
+                          "Rename the file, or give the goal its own `id:`.")
+            return "index-goal"
         return stem
-    if not _SAFE_ID.fullmatch(written) or written.startswith("."):
+    if not _SAFE_ID.fullmatch(written) or written.startswith(".") or written.lower() == "index":
         reader.report(fields.get("id"), Severity.ERROR, "bad-id",
                       f"The id “{written}” cannot name a goal (no `/`, `\\` or leading dot); "
                       f"goalsite used “{stem}” instead.",

@@ -275,3 +275,11 @@ def test_a_file_that_vanishes_before_it_is_read(vault: Path) -> None:
     data, problem = read_source(sources[0])
     assert data is None and problem is not None
     assert (problem.code, problem.severity.word) == ("unreadable", "warning")
+
+
+def test_a_goal_cannot_take_the_name_of_the_goal_list(vault: Path) -> None:
+    write(vault, "goals/index.md", GOOD_GOAL)
+    write(vault, "goals/other.md", GOOD_GOAL.replace("title:", "id: Index\ntitle:"))
+    model = load(vault)
+    assert sorted(goal.id for goal in model.goals) == ["index-goal", "other"]
+    assert [c[3] for c in codes(model.problems) if c[3] in ("reserved-id", "bad-id")] == ["reserved-id", "bad-id"]
