@@ -35,7 +35,7 @@ def hugo_site(vault: Path, site: Path, port: int) -> list[str]:
     (site / "layouts" / "_default" / "single.html").write_text(LAYOUT)
     (site / "layouts" / "_default" / "list.html").write_text(LIST)
     (site / "layouts" / "index.html").write_text(LIST)
-    (site / "hugo.toml").write_text(f'baseURL = "http://127.0.0.1:{port}/"\ntitle = "Benchmark"\n'
+    (site / "hugo.toml").write_text(f'baseURL = "http://127.0.0.1:{port}/"\ntitle = "Benchmark"\nbuildFuture = true\n'
                                     'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n')
     shutil.copytree(vault / "journal", site / "content" / "journal")
     return []
