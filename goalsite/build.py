@@ -117,7 +117,7 @@ class Builder:
     def _touches_everything(self, changes: Iterable[Path]) -> bool:
         assert self.reading is not None
         for path in changes:
-            rel = self.reading._relative(path)
+            rel = self.reading.relative(path)
             if rel is None:
                 continue
             if rel in ("", SETTINGS_FILE) or rel == THEME_FOLDER or rel.startswith(THEME_FOLDER + "/"):

@@ -63,7 +63,7 @@ class Reading:
         else:
             folders: dict[str, bool] = {}
             for path in hints:
-                rel = self._relative(path)
+                rel = self.relative(path)
                 if rel is None:
                     continue
                 known_folder = rel == "" or any(name.startswith(rel + "/") for name in self.sources) or \
@@ -117,7 +117,7 @@ class Reading:
             changed.add(source.rel)
         return changed
 
-    def _relative(self, path: Path) -> str | None:
+    def relative(self, path: Path) -> str | None:
         try:
             rel = Path(os.path.abspath(path)).relative_to(self.root).as_posix()
         except ValueError:
