@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from goalsite.analysis import Analysis, analyse
+from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, load_settings
 from goalsite.errors import UsageError
 from goalsite.export import goals_json, measurements_csv
@@ -83,6 +83,8 @@ class Builder:
         self.out: Path | None = None
         self.analysis: Analysis | None = None
         self.env: jinja2.Environment | None = None
+        self.goal_cache: GoalCache = {}
+        self.csv_inputs: tuple[object, ...] = ()
         self.folders: list[Path] = []
 
     def output_folder(self) -> Path:
@@ -166,7 +168,7 @@ class Builder:
 
     def _render_all(self, vault: Vault, today: dt.date, keys: set[str] | None) -> BuildResult:
         assert self.out is not None
-        analysis = analyse(vault, today)
+        analysis = analyse(vault, today, self.goal_cache)
         if keys is None or self.env is None:  # templates are compiled once, again only when the theme may change
             self.folders = theme_folders(vault.root, vault.settings.theme)
             self.env = environment(self.folders)
@@ -201,7 +203,12 @@ class Builder:
             files[data.path] = data.make()
             rendered.append(data.path)
         files["data/goals.json"] = goals_json(vault, analysis)
-        files["data/measurements.csv"] = measurements_csv(vault, analysis)
+        csv_inputs = tuple((goal.id, goal.measurable, analysis.goals[goal.id]) for goal in vault.goals)
+        if csv_inputs != self.csv_inputs or "data/measurements.csv" not in self.files:
+            files["data/measurements.csv"] = measurements_csv(vault, analysis)
+            self.csv_inputs = csv_inputs
+        else:  # the same goals, each with the very same analysis: the same measurements
+            files["data/measurements.csv"] = self.files["data/measurements.csv"]
         report = write_site(self.out, files, known=self.files, sweep_all=keys is None)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
