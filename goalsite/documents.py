@@ -447,6 +447,7 @@ def _parse_gas_scale(node: Node | None, reader: FieldReader, goal_id: str) -> Ga
 
 
 def _entry_date(source: SourceFile, fields: Map, reader: FieldReader) -> dt.date | None:
+    """`date:`, else the date the file name starts with; without either the entry is left out, with a problem."""
     name = source.rel.rsplit("/", 1)[-1]
     named = _NAME_DATE.match(name)
     name_date = None
@@ -462,10 +463,14 @@ def _entry_date(source: SourceFile, fields: Map, reader: FieldReader) -> dt.date
         day = reader.date(date_node, "date")
         if day is not None:
             return day
-    if name_date is None and not reader.problems:
-        reader.report(Location(source.rel, fields.line, fields.column), Severity.ERROR, "no-date",
-                      "This entry has no date, so it was left out.",
-                      "Add `date: YYYY-MM-DD` at the top, or start the file name with the date (2026-11-21.md).")
+    if name_date is None:
+        if reader.problems:  # a date was written, but it is not one
+            reader.report(reader.at(None), Severity.ERROR, "no-date", "This entry has no usable date, so it was left out.",
+                          "Fix the date above, or start the file name with the date (2026-11-21.md).")
+        else:
+            reader.report(Location(source.rel, fields.line, fields.column), Severity.ERROR, "no-date",
+                          "This entry has no date, so it was left out.",
+                          "Add `date: YYYY-MM-DD` at the top, or start the file name with the date (2026-11-21.md).")
     return name_date
 
 
@@ -473,9 +478,6 @@ def _parse_entry(source: SourceFile, fields: Map, body: str, body_line: int, fac
                  settings: Settings, reader: FieldReader) -> Entry | None:
     day = _entry_date(source, fields, reader)
     if day is None:
-        if not any(problem.code == "no-date" for problem in reader.problems):
-            reader.report(reader.at(None), Severity.ERROR, "no-date", "This entry has no usable date, so it was left out.",
-                          "Fix the date above, or start the file name with the date (2026-11-21.md).")
         return None
 
     time_text = reader.text(fields.get("time"), "time")

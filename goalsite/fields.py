@@ -74,9 +74,9 @@ class FieldReader:
         self.file = file
         self.problems: list[Problem] = []
 
-    def at(self, node: Node | None, default_line: int = 1) -> Location:
+    def at(self, node: Node | None) -> Location:
         if node is None:
-            return Location(self.file, default_line, 1)
+            return Location(self.file)
         return Location(self.file, node.line, node.column)
 
     def report(

@@ -62,13 +62,14 @@ class Reading:
             scan: list[tuple[str, bool]] = [("", True)]
         else:
             folders: dict[str, bool] = {}
+            # Every folder that holds something we read or reported, to tell a vanished folder from a file.
+            known = {rel.rsplit("/", 1)[0] for rel in [*self.sources, *self.found] if "/" in rel}
+            known |= {parent for folder in known for parent in _parents(folder)}
             for path in hints:
                 rel = self.relative(path)
                 if rel is None:
                     continue
-                known_folder = rel == "" or any(name.startswith(rel + "/") for name in self.sources) or \
-                    any(name.startswith(rel + "/") or name == rel for name in self.found)
-                if known_folder or path.is_dir():
+                if rel == "" or rel in known or rel in self.found or path.is_dir():
                     folders[rel] = True
                 else:
                     parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -76,12 +77,10 @@ class Reading:
                     hinted.add(rel)
             scan = sorted(folders.items())
         sources, problems = discover(self.root, self.settings, self.output, scan)
-        inside = [(folder, deep) for folder, deep in scan]
-
         def covered(rel: str) -> bool:
             parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
             return any(parent == folder or (deep and (folder == "" or parent.startswith(folder + "/")))
-                       for folder, deep in inside)
+                       for folder, deep in scan)
 
         for folder in [name for name in self.found if covered(name + "/x")]:
             del self.found[folder]
@@ -123,6 +122,12 @@ class Reading:
         except ValueError:
             return None
         return "" if rel == "." else rel
+
+
+def _parents(folder: str) -> list[str]:
+    """`a/b/c` → [`a`, `a/b`]."""
+    parts = folder.split("/")
+    return ["/".join(parts[:n]) for n in range(1, len(parts))]
 
 
 def assemble(reading: Reading, today: dt.date) -> Vault:
@@ -222,7 +227,7 @@ def _link_entries(entries: list[Entry], goals: list[Goal], problems: list[Proble
     linked = []
     for entry in entries:
         done = cache.get(entry.file)
-        if done is None or done.source is not entry or (done.goal_ids is not goal_ids and done.goal_ids != goal_ids):
+        if done is None or done.source is not entry or done.goal_ids != goal_ids:
             done = cache[entry.file] = _link_one(entry, by_key, goal_ids)
         problems.extend(done.problems)
         for key, link in done.other_links:

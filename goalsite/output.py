@@ -117,7 +117,7 @@ def write_site(out: Path, files: dict[str, bytes], known: dict[str, bytes] | Non
     unchanged = 0
     known = known or {}
     for name in sorted(files):
-        if known.get(name) is files[name] or known.get(name) == files[name]:
+        if known.get(name) == files[name]:  # bytes compare by identity first: cheap when unchanged
             unchanged += 1
             continue
         if write_if_changed(out / name, files[name]):

@@ -506,13 +506,7 @@ class Site:
     # -- timeline --------------------------------------------------------------------------------------
 
     @functools.cached_property
-    def _events(self) -> list[dict[str, Any]]:
-        return self._all_events()
-
     def events(self) -> list[dict[str, Any]]:
-        return self._events
-
-    def _all_events(self) -> list[dict[str, Any]]:
         """Everything dated, newest first: (date, kind, text, href, goal ids)."""
         found: list[tuple[dt.date, int, str, str, str | None, tuple[str, ...]]] = []
         for goal in self.vault.goals:
@@ -544,12 +538,12 @@ class Site:
                 for day, _order, kind, text, href, goals in found]
 
     def timeline_years(self) -> list[int]:
-        return sorted({event["date"].year for event in self.events()}, reverse=True)
+        return sorted({event["date"].year for event in self.events}, reverse=True)
 
     def timeline_view(self, goal: Goal | None = None, year: int | None = None) -> dict[str, Any]:
         """All of one goal's events, or one year's, or (the main timeline) the last twelve months':
         a listing never grows with the vault's age, so one edit never rewrites a huge page."""
-        events = self.events()
+        events = self.events
         if goal is not None:
             events = [e for e in events if goal.id in e["goals"]]
         elif year is not None:
