@@ -145,7 +145,10 @@ class Builder:
         keys = {EVERYTHING}
         old = {entry.file: entry for entry in before.entries}
         new = {entry.file: entry for entry in after.entries}
-        fields = {goal.measurable.field: goal.id for goal in after.goals if goal.measurable and goal.measurable.field}
+        measured: dict[str, set[str]] = {}  # field → the goals that measure it (several may share one)
+        for goal in after.goals:
+            if goal.measurable and goal.measurable.field:
+                measured.setdefault(goal.measurable.field, set()).add(f"goal:{goal.id}")
         everyone = {f"goal:{goal.id}" for goal in after.goals}
         for rel in changed:
             was, now = old.get(rel), new.get(rel)
@@ -154,7 +157,8 @@ class Builder:
                     continue
                 keys |= {f"entry:{rel}", f"month:{entry.date:%Y-%m}", f"year:{entry.date.year}"}
                 keys |= {f"goal:{goal_id}" for goal_id in entry.goals}
-                keys |= {f"goal:{fields[name]}" for name in entry.fields if name in fields}
+                for name in entry.fields:
+                    keys |= measured.get(name, set())
                 if entry.session or entry.gas:
                     keys |= everyone
             if was is None or now is None or (was.date, was.time, was.title) != (now.date, now.time, now.title):

@@ -104,3 +104,14 @@ def test_a_touch_without_a_change_renders_nothing_new(vault: Path, tmp_path: Pat
     path.write_bytes(path.read_bytes())
     result = builder.build([path])
     assert result.report.written == ()
+
+
+def test_two_goals_measuring_one_field_both_re_render(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    write(vault, "goals/rest.md", (vault / "goals/sleep.md").read_text().replace("title: sleep", "title: rest"))
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    builder.build()
+    path = write(vault, "journal/2026/2026-11-12.md", "---\nnights: 3\n---\nNo link, only the number.\n")
+    rendered = set(builder.build([path]).rendered)
+    assert {"goals/sleep.html", "goals/rest.html"} <= rendered
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
