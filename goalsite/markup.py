@@ -3,25 +3,21 @@
 Reading uses a fast line scanner, not a full Markdown parse: it knows fenced
 code, inline code and headings, which is where Obsidian itself stops seeing
 tags and fields. Lines and columns are 1-based within the body. Rendering uses
-markdown-it-py (CommonMark with GFM tables, strikethrough, autolinks and task
-lists) and sanitizes the result with nh3.
+cmark-gfm, GitHub's own CommonMark engine (with GFM tables, strikethrough,
+autolinks and task lists), and sanitizes the result with nh3.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
-from typing import Any
+from html import escape, unescape
+from urllib.parse import quote
 
+import cmarkgfm
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
-from markdown_it.utils import OptionsDict
-from mdit_py_plugins.tasklists import tasklists_plugin
+from cmarkgfm.cmark import Options
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
@@ -136,17 +132,14 @@ def link_key(target: str) -> str:
 
 Resolve = Callable[[str], "tuple[str, str] | None"]  # link target → (href relative to the site root, title)
 
-_ALLOWED_TAGS = frozenset({
+_ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "input", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary",
+    "hr", "i", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary",
     "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
-})
-_CHECKED = '<input class="task-list-item-checkbox" checked="checked" disabled="disabled" type="checkbox">'
-_UNCHECKED = '<input class="task-list-item-checkbox" disabled="disabled" type="checkbox">'
+}
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "class"},
     "span": {"class", "role", "aria-label"},
-    "input": {"type", "checked", "disabled", "class"},
     "li": {"class"},
     "ul": {"class"},
     "ol": {"start"},
@@ -154,71 +147,89 @@ _ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     "code": {"class"},
 }
+_SCHEMES = {"https"}
 
 
-def _wikilink_rule(state: StateInline, silent: bool) -> bool:
-    start = state.pos
-    embed = state.src.startswith("![[", start)
-    if not embed and not state.src.startswith("[[", start):
-        return False
-    opening = start + (3 if embed else 2)
-    end = state.src.find("]]", opening)
-    if end == -1:
-        return False
-    inner = state.src[opening:end]
-    if not inner.strip() or "\n" in inner or "[" in inner or "]" in inner:
-        return False
-    if not silent:
-        target, _bar, alias = inner.partition("|")
-        token = state.push("wikilink", "", 0)
-        token.meta = {"target": target.split("#")[0].split("^")[0].strip(), "alias": alias.strip(), "embed": embed,
-                      "written": target.strip()}
-    state.pos = end + 2
-    return True
+_RENDER_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*?[^\[\]\s][^\[\]\n]*?)\]\]")
+_HELD = re.compile("\ue000(\\d+)\ue001")
+_HELD_IN_URL = re.compile("%EE%80%80(\\d+)%EE%80%81")
+_CODE_OR_TAG = re.compile(r"(<code[^>]*>.*?</code>|<[^>]*>)", re.S)
+_IMAGE = re.compile(r"<img\b[^>]*?>")
+_ALT = re.compile(r'\balt="([^"]*)"')
+_BOXES = {
+    '<input type="checkbox" checked="" disabled="" />': '<span class="task-box" role="img" aria-label="done">☑</span>',
+    '<input type="checkbox" disabled="" />': '<span class="task-box" role="img" aria-label="to do">☐</span>',
+}
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE  # raw HTML reaches nh3, which keeps only the harmless part
+_CMARK_EXTENSIONS = ["table", "strikethrough", "autolink", "tasklist"]
 
 
-def _render_wikilink(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
-                     env: dict[str, Any]) -> str:
-    meta = tokens[idx].meta
-    label = meta["alias"] or meta["written"]
-    if meta["embed"]:
+def _wikilink_html(match: re.Match[str], resolve: Resolve, root: str) -> str:
+    target, _bar, alias = match.group(2).partition("|")
+    written = target.strip()
+    label = alias.strip() or written
+    if match.group(1):  # an embed: pictures and notes are not copied into the site
         return f'<span class="embed">{escape(label)}</span>'
-    resolved = env["resolve"](meta["target"]) if meta["target"] else None
+    goal = target.split("#")[0].split("^")[0].strip()
+    resolved = resolve(goal) if goal else None
     if resolved is None:
         return f'<span class="unresolved-link">{escape(label)}</span>'
     href, title = resolved
-    return f'<a class="internal" href="{escape(env["root"] + href)}" title="{escape(title)}">{escape(label)}</a>'
+    return f'<a class="internal" href="{escape(root + href)}" title="{escape(title)}">{escape(label)}</a>'
 
 
-def _render_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
-                  env: dict[str, Any]) -> str:
+def _put_back(html: str, held: list[re.Match[str]], resolve: Resolve, root: str) -> str:
+    """Held [[links]] become links in text, and their own words again in code and inside tags."""
+    def words(found: re.Match[str]) -> str:
+        return escape(held[int(found.group(1))].group(0))
+
+    def link(found: re.Match[str]) -> str:
+        return _wikilink_html(held[int(found.group(1))], resolve, root)
+
+    parts = _CODE_OR_TAG.split(html)
+    for index, part in enumerate(parts):
+        if "\ue000" in part:
+            parts[index] = _HELD.sub(words if index % 2 else link, part)
+        elif "%EE%80%80" in part:
+            parts[index] = _HELD_IN_URL.sub(lambda found: quote(held[int(found.group(1))].group(0)), part)
+    return "".join(parts)
+
+
+def _image_words(match: re.Match[str]) -> str:
     """Pictures are not copied into the site, and a remote one would load from the network: show the words."""
-    alt = "".join(child.content for child in (tokens[idx].children or []))
-    return f'<span class="image-alt">[picture: {escape(alt or "no description")}]</span>'
-
-
-def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"linkify": True, "typographer": False})
-    md.enable(["table", "strikethrough", "linkify"])
-    md.use(tasklists_plugin)
-    md.inline.ruler.before("image", "wikilink", _wikilink_rule)
-    md.add_render_rule("wikilink", _render_wikilink)
-    md.add_render_rule("image", _render_image)
-    return md
-
-
-_MARKDOWN = _markdown()
+    alt = _ALT.search(match.group(0))
+    words = unescape(alt.group(1)) if alt else ""
+    return f'<span class="image-alt">[picture: {escape(words or "no description")}]</span>'
 
 
 def render_markdown(text: str, resolve: Resolve, root: str) -> str:
-    """Markdown as Obsidian and GitHub show it, then sanitized: no script, no event handler, no
-    `javascript:` or `data:` link, no remote picture. `root` leads from the page to the site's root."""
-    html = _MARKDOWN.render(text, {"resolve": resolve, "root": root})
-    if "task-list-item-checkbox" in html:  # a disabled checkbox has no label; a symbol with a name reads better
-        html = html.replace(_CHECKED, '<span class="task-box" role="img" aria-label="done">☑</span>')
-        html = html.replace(_UNCHECKED, '<span class="task-box" role="img" aria-label="to do">☐</span>')
-    return nh3.clean(html, tags=set(_ALLOWED_TAGS), attributes={k: set(v) for k, v in _ALLOWED_ATTRIBUTES.items()},
-                     url_schemes={"https"}, link_rel="noopener noreferrer")
+    """Markdown as GitHub shows it (cmark-gfm, GitHub's own engine) with Obsidian's [[links]], then
+    sanitized: no script, no event handler, no `javascript:` or `data:` link, no remote picture.
+    `root` leads from the page to the site's root.
+
+    [[links]] are held aside as private-use characters while cmark-gfm parses, so that the parser
+    decides what is code (where a [[link]] stays words) and a `|` in a link never splits a table cell."""
+    held: list[re.Match[str]] = []
+    if "\ue000" in text or "\ue001" in text:  # private-use characters are ours while rendering
+        text = text.replace("\ue000", "\ufffd").replace("\ue001", "\ufffd")
+    if "[[" in text:
+        def hold(match: re.Match[str]) -> str:
+            held.append(match)
+            return f"\ue000{len(held) - 1}\ue001"
+
+        text = _RENDER_WIKILINK.sub(hold, text)
+    html = cmarkgfm.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
+    if held:
+        html = _put_back(html, held, resolve, root)
+    if "<img" in html:
+        html = _IMAGE.sub(_image_words, html)
+    if "checkbox" in html:  # a disabled checkbox has no label; a symbol with a name reads better
+        for box, symbol in _BOXES.items():
+            html = html.replace(box, symbol)
+    if 'href="http://www.' in html:  # a bare www. address: ask for it privately
+        html = html.replace('href="http://www.', 'href="https://www.')
+    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
+                     link_rel="noopener noreferrer")
 
 
 def plain_excerpt(text: str, words: int = 30) -> str:

@@ -1,0 +1,82 @@
+"""How entry and goal text becomes HTML: GitHub's Markdown, Obsidian's [[links]], and nothing unsafe."""
+
+from __future__ import annotations
+
+from goalsite.markup import render_markdown
+
+GOALS = {"sleep-schedule": ("goals/sleep-schedule.html", "Sleep schedule"),
+         "2026-11-20": ("journal/2026-11-20.html", "20 November 2026")}
+
+
+def render(text: str) -> str:
+    return render_markdown(text, GOALS.get, "../")
+
+
+def test_wikilinks_become_links_to_goals_and_entries() -> None:
+    assert render("See [[sleep-schedule|my sleep goal]] and [[2026-11-20]].") == (
+        '<p>See <a class="internal" href="../goals/sleep-schedule.html" title="Sleep schedule" '
+        'rel="noopener noreferrer">my sleep goal</a> and <a class="internal" href="../journal/2026-11-20.html" '
+        'title="20 November 2026" rel="noopener noreferrer">2026-11-20</a>.</p>\n')
+
+
+def test_a_heading_or_block_in_a_wikilink_still_leads_to_the_note() -> None:
+    assert 'href="../goals/sleep-schedule.html"' in render("[[sleep-schedule#Why]] [[sleep-schedule^abc]]")
+    assert ">sleep-schedule#Why</a>" in render("[[sleep-schedule#Why]]")
+
+
+def test_unknown_links_and_embeds_stay_words() -> None:
+    assert render("[[someone else]] ![[photo.png|the lake]]") == (
+        '<p><span class="unresolved-link">someone else</span> <span class="embed">the lake</span></p>\n')
+
+
+def test_wikilinks_in_code_stay_as_written() -> None:
+    html = render("`[[sleep-schedule]]`\n\n```\n[[sleep-schedule]] <b>\n```\n\n    [[2026-11-20]]\n")
+    assert "href" not in html
+    assert "<code>[[sleep-schedule]]</code>" in html
+    assert "<code>[[sleep-schedule]] &lt;b&gt;\n</code>" in html
+    assert "<code>[[2026-11-20]]\n</code>" in html
+
+
+def test_a_wikilink_alias_does_not_split_a_table_cell() -> None:
+    html = render("| goal | note |\n|---|---|\n| [[sleep-schedule|sleep]] | ok |\n")
+    assert '<td><a class="internal" href="../goals/sleep-schedule.html"' in html
+    assert html.count("<td>") == 2
+
+
+def test_github_markdown_tables_strikethrough_tasks_and_autolinks() -> None:
+    html = render("| a | b |\n|---|--:|\n| ~~old~~ | 2 |\n\n- [ ] call a friend\n- [x] breathing\n\n"
+                  "www.example.org and https://example.org/page\n")
+    assert '<th align="right">b</th>' in html
+    assert "<td><del>old</del></td>" in html
+    assert '<li><span class="task-box" role="img" aria-label="to do">☐</span> call a friend</li>' in html
+    assert '<li><span class="task-box" role="img" aria-label="done">☑</span> breathing</li>' in html
+    assert '<a href="https://www.example.org" rel="noopener noreferrer">www.example.org</a>' in html
+    assert '<a href="https://example.org/page" rel="noopener noreferrer">https://example.org/page</a>' in html
+
+
+def test_a_list_right_after_a_line_is_a_list_as_in_commonmark() -> None:
+    assert render("Today:\n- walked\n- slept\n") == "<p>Today:</p>\n<ul>\n<li>walked</li>\n<li>slept</li>\n</ul>\n"
+
+
+def test_pictures_show_their_description_and_never_load() -> None:
+    html = render('![the *lake* at dawn](https://example.org/a.png "t") <img src="x.png" alt="a &amp; b">'
+                  " ![](https://example.org/b.png)")
+    assert "<img" not in html
+    assert '<span class="image-alt">[picture: the lake at dawn]</span>' in html
+    assert '<span class="image-alt">[picture: a &amp; b]</span>' in html
+    assert '<span class="image-alt">[picture: no description]</span>' in html
+
+
+def test_unsafe_html_and_links_are_removed() -> None:
+    html = render('<script>alert(1)</script>\n\nText <b onclick="x()">bold</b> [a](javascript:alert(1)) '
+                  "[b](http://example.org) <input type=checkbox> <iframe src=https://example.org></iframe>")
+    assert "<script" not in html and "onclick" not in html and "javascript" not in html and "alert" not in html
+    assert "<input" not in html and "<iframe" not in html
+    assert "<b>bold</b>" in html
+    assert "<a rel=\"noopener noreferrer\">b</a>" in html  # a plain http link loses its address
+
+
+def test_private_use_characters_in_the_text_cannot_forge_a_link() -> None:
+    html = render("\ue0000\ue001 [[sleep-schedule]]")
+    assert html.count("<a ") == 1
+    assert "\ue000" not in html and "\ue001" not in html
