@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from goalsite import state
 from goalsite.analysis import Analysis, GoalCache, analyse
-from goalsite.config import SETTINGS_FILE, load_settings
+from goalsite.config import SETTINGS_FILE, load_settings, today_in
 from goalsite.errors import UsageError
 from goalsite.export import goals_json, measurements_csv
-from goalsite.load import Progress, Reading, assemble, today_in
+from goalsite.load import Progress, Reading, assemble
 from goalsite.markup import link_key
 from goalsite.model import Entry, Vault, collector_paused
-from goalsite.output import WriteReport, check_output, write_site
+from goalsite.output import WriteReport, check_output, default_output, write_site
 from goalsite.pages import EVERYTHING, plan_data, plan_pages
 from goalsite.render import environment, static_files, theme_folders
-from goalsite.vault import THEME_FOLDER
+from goalsite.vault import THEME_FOLDER, vault_folder
 from goalsite.views import Site
 
 # Nothing but the site's own files: no network, no inline script or style, no forms, no <base>.
@@ -38,25 +38,16 @@ class BuildResult:
     rendered: tuple[str, ...]  # the pages and data files rendered this time (the rest were known unchanged)
 
 
-def vault_folder(path: Path | str) -> Path:
-    folder = Path(path)
-    if not folder.exists():
-        raise UsageError(f"There is no folder {path}; give the path of your vault (the folder with goals/ and journal/).")
-    if not folder.is_dir():
-        raise UsageError(f"{path} is a file, not a folder; give the path of your vault.")
-    return Path(os.path.realpath(folder))
-
-
-def default_output(vault: Path, configured: str | None) -> Path:
-    if configured:
-        return (vault / Path(configured).expanduser()).absolute()
-    return vault.parent / f"{vault.name}-site"
-
-
 def build(vault_path: Path | str, output: Path | str | None = None, today: dt.date | None = None,
-          progress: Progress | None = None) -> BuildResult:
-    """One whole build."""
-    return Builder(vault_path, output, today, progress).build()
+          progress: Progress | None = None, fresh: bool = False) -> BuildResult:
+    """One whole build. It starts from the state the last build left beside the output, if any,
+    so that it reads and renders only what changed since; `fresh` ignores that state."""
+    builder = Builder(vault_path, output, today, progress)
+    if not fresh:
+        resumed = builder.resume()
+        if resumed is not None:
+            return resumed
+    return builder.build()
 
 
 class Builder:
@@ -77,7 +68,7 @@ class Builder:
         self.reading: Reading | None = None
         self.vault: Vault | None = None
         self.today: dt.date | None = None
-        self.files: dict[str, bytes] = {}  # the site as last written
+        self.files: dict[str, bytes | None] = {}  # the site as last written (None: on disk as written, not in memory)
         self.markdown: dict[tuple[str, str], str] = {}
         self.link_world: object = None
         self.out: Path | None = None
@@ -86,6 +77,9 @@ class Builder:
         self.goal_cache: GoalCache = {}
         self.csv_inputs: tuple[object, ...] = ()
         self.folders: list[Path] = []
+        self.theme: tuple[tuple[str, int, int], ...] = ()
+        self.outputs: dict[str, tuple[int, int]] = {}  # size and time of each file written (kept with the state)
+        self.summary: state.Summary | None = None  # the state this builder resumed from
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
@@ -107,13 +101,49 @@ class Builder:
             return self.build()
         return self._update(self.reading.reread(None), self.today)
 
+    def site(self) -> dict[str, bytes]:
+        """The whole site as last built, in memory (a live builder keeps every file's bytes)."""
+        return {name: data for name, data in self.files.items() if data is not None}
+
+    def resume(self) -> BuildResult | None:
+        """Build from the state the last build left beside the output; None when there is none to trust."""
+        settings, setting_problems = load_settings(self.root)
+        self.out = self.output_folder()
+        summary = state.load_summary(self.out)
+        if summary is None or summary.root != str(self.root) or summary.output != str(self.out) \
+                or summary.settings != settings:
+            return None
+        saved = state.load_model(self.out, summary)
+        if saved is None:
+            return None
+        self.reading, self.vault, self.analysis, self.today = saved.reading, saved.vault, saved.analysis, summary.today
+        self.reading.setting_problems = setting_problems
+        self.goal_cache, self.csv_inputs, self.link_world = saved.goal_cache, saved.csv_inputs, saved.link_world
+        self.folders = theme_folders(self.root, settings.theme)
+        self.theme = state.signature(self.folders)
+        self.outputs = summary.outputs
+        intact = state.unchanged_outputs(self.out, summary.outputs)
+        self.files = dict.fromkeys(intact)
+        changed = self.reading.reread(None, self.progress)
+        today = self.fixed_today or today_in(settings)
+        if today != summary.today or self.theme != summary.theme or len(intact) != len(summary.outputs):
+            # A new day, a theme edit, or a written file edited or removed by hand: render every page again
+            # (from what was read: only changed files are parsed again).
+            return self._render(assemble(self.reading, today), today, None)
+        self.summary = summary
+        return self._update(changed, today)
+
     def _update(self, changed: set[str], today: dt.date) -> BuildResult:
         assert self.vault is not None and self.analysis is not None and self.out is not None
         if not changed:
-            return BuildResult(self.vault, self.analysis, self.out, WriteReport((), len(self.files), ()), ())
+            report = WriteReport((), len(self.files), ())
+            assert self.reading is not None
+            if self.summary is not None and self.summary.sources != self.reading.listing:
+                self._save(report, model=False)  # files were touched, not changed: the next check is quick again
+            return BuildResult(self.vault, self.analysis, self.out, report, ())
         assert self.reading is not None
         before = self.vault
-        vault = assemble(self.reading, today)
+        vault = assemble(self.reading, today) if changed else before
         return self._render(vault, today, self._keys(before, vault, changed))
 
     def _touches_everything(self, changes: Iterable[Path]) -> bool:
@@ -174,7 +204,9 @@ class Builder:
         assert self.out is not None
         analysis = analyse(vault, today, self.goal_cache)
         if keys is None or self.env is None:  # templates are compiled once, again only when the theme may change
-            self.folders = theme_folders(vault.root, vault.settings.theme)
+            if keys is None or not self.folders:
+                self.folders = theme_folders(vault.root, vault.settings.theme)
+                self.theme = state.signature(self.folders) if not self.live else ()
             self.env = environment(self.folders)
         folders, env = self.folders, self.env
         site = Site(vault, analysis)
@@ -184,7 +216,7 @@ class Builder:
             self.link_world = world
         site.markdown_cache = self.markdown
         shared = site.site_context()
-        files: dict[str, bytes] = static_files(folders) if keys is None else \
+        files: dict[str, bytes | None] = dict(static_files(folders)) if keys is None else \
             {name: data for name, data in self.files.items() if name.startswith("assets/")}
         rendered: list[str] = []
         for page in plan_pages(site):
@@ -216,7 +248,31 @@ class Builder:
         report = write_site(self.out, files, known=self.files, sweep_all=keys is None)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
+        if not self.live:
+            self._save(report)
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
+
+    def _save(self, report: WriteReport, model: bool = True) -> None:
+        """Leave the state beside the output for the next build (the watcher keeps its own in memory);
+        `model` False keeps the model file as it is."""
+        assert self.out is not None and self.reading is not None and self.vault is not None
+        assert self.analysis is not None and self.today is not None
+        if self.outputs:
+            # Only what was written or removed moved; the rest is as recorded.
+            self.outputs.update(state.outputs(self.out, list(report.written)))
+            for name in report.removed:
+                self.outputs.pop(name, None)
+            missing = [name for name in self.files if name not in self.outputs]
+            self.outputs.update(state.outputs(self.out, missing))
+        else:
+            self.outputs = state.outputs(self.out, list(self.files))
+        vault = self.vault
+        summary = state.Summary(str(self.root), str(self.out), self.reading.settings, self.theme, self.today,
+                                self.reading.listing, self.outputs, self.summary.model if self.summary else b"",
+                                len(vault.goals), len(vault.entries), vault.files_read, vault.problems)
+        saved = state.Saved(self.reading, vault, self.analysis, self.goal_cache, self.csv_inputs, self.link_world)
+        state.save(self.out, summary, saved if model or self.summary is None else None)
+        self.summary = summary
 
 
 def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:

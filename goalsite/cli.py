@@ -123,8 +123,8 @@ TODAY = click.option("--today", callback=_parse_day, metavar="YYYY-MM-DD",
 @handled
 def check(vault: Path, output_format: str, strict: bool, today: dt.date | None) -> None:
     """Check every goal letter by letter (SMART) and every file for problems."""
-    from goalsite.build import vault_folder
     from goalsite.load import load_vault
+    from goalsite.vault import vault_folder
 
     model, _today = load_vault(vault_folder(vault), today, progress=_progress())
     problems = model.problems
@@ -150,24 +150,34 @@ def _exit_code(problems: Sequence[Problem], strict: bool) -> ExitCode:
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="The folder to build into (default: <vault-name>-site beside the vault, or `output:` in settings).")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are errors or warnings (the site is still written).")
+@click.option("--fresh", is_flag=True, help="Read and render everything, ignoring what the last build left.")
 @TODAY
 @handled
-def build(vault: Path, output: Path | None, strict: bool, today: dt.date | None) -> None:
-    """Build the dashboard."""
-    from goalsite.build import build as build_site
+def build(vault: Path, output: Path | None, strict: bool, fresh: bool, today: dt.date | None) -> None:
+    """Build the dashboard (again: only what changed since the last build is read and rendered)."""
+    from goalsite.output import WriteReport
+    from goalsite.state import unchanged_site
 
-    result = build_site(vault, output, today, _progress())
-    problems = result.vault.problems
+    quick = None if fresh else unchanged_site(vault, output, today)
+    if quick is not None:  # nothing changed: say what the last build said, without loading anything
+        last, out = quick
+        problems, goals, entries, files_read = last.problems, last.goals, last.entries, last.files_read
+        report = WriteReport((), len(last.outputs), ())
+    else:
+        from goalsite.build import build as build_site
+
+        result = build_site(vault, output, today, _progress(), fresh=fresh)
+        problems, out, report = result.vault.problems, result.output, result.report
+        goals, entries, files_read = len(result.vault.goals), len(result.vault.entries), result.vault.files_read
     for problem in problems:
         if problem.severity != Severity.INFO:
             _echo(format_problem(problem), err=True)
-    report = result.report
     changed = f"{_plural(len(report.written), 'file')} written, {report.unchanged} unchanged"
     if report.removed:
         changed += f", {len(report.removed)} removed"
-    _echo(f"Built the dashboard of {_plural(len(result.vault.goals), 'goal')} and "
-          f"{_plural(len(result.vault.entries), 'entry', 'entries')} into {result.output} ({changed}).")
-    _echo(summary(problems, result.vault.files_read))
+    _echo(f"Built the dashboard of {_plural(goals, 'goal')} and "
+          f"{_plural(entries, 'entry', 'entries')} into {out} ({changed}).")
+    _echo(summary(problems, files_read))
     counts = count_problems(problems)
     sys.exit(ExitCode.PROBLEMS if strict and (counts["error"] or counts["warning"]) else ExitCode.OK)
 
@@ -196,10 +206,9 @@ def new() -> None:
 @handled
 def new_goal(title: str, vault: Path, today: dt.date | None) -> None:
     """A goal file from a commented SMART template."""
-    from goalsite.build import vault_folder
-    from goalsite.config import load_settings
-    from goalsite.load import today_in
+    from goalsite.config import load_settings, today_in
     from goalsite.scaffold import new_goal as make_goal
+    from goalsite.vault import vault_folder
 
     root = vault_folder(vault)
     settings, _problems = load_settings(root)
@@ -212,10 +221,9 @@ def new_goal(title: str, vault: Path, today: dt.date | None) -> None:
 @handled
 def new_entry(day: dt.date | None, vault: Path) -> None:
     """A journal entry for today (or --date)."""
-    from goalsite.build import vault_folder
-    from goalsite.config import load_settings
-    from goalsite.load import today_in
+    from goalsite.config import load_settings, today_in
     from goalsite.scaffold import new_entry as make_entry
+    from goalsite.vault import vault_folder
 
     root = vault_folder(vault)
     settings, _problems = load_settings(root)
@@ -242,7 +250,7 @@ def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, p
         for problem in errors:
             _echo(format_problem(problem))
         if state is not None:
-            state.built(result, builder.files)
+            state.built(result, builder.site())
 
     def failed(error: Exception) -> None:
         _echo(f"{dt.datetime.now():%H:%M:%S} goalsite could not use this change, so the dashboard stays as it was: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,3 +162,9 @@ def _read(node: Map, reader: FieldReader) -> Settings:
                                           cutoff if cutoff is not None else default.cutoff)
     values["thresholds"] = thresholds
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def today_in(settings: Settings) -> dt.date:
+    if settings.timezone:
+        return dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    return dt.date.today()

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from goalsite.config import Settings, load_settings
+from goalsite.config import Settings, load_settings, today_in
 from goalsite.documents import Parsed, parse_document
 from goalsite.errors import Problem, Severity
 from goalsite.markup import link_key
 from goalsite.model import Entry, Goal, Link, Vault, collector_paused
 from goalsite.smart import validate_goals
-from goalsite.vault import SourceFile, discover, read_source
+from goalsite.vault import SourceFile, discover, listing_digest, read_source
 
 Progress = Callable[[int, int], None]  # (files read, files in all)
 
@@ -54,6 +54,7 @@ class Reading:
     files: dict[str, _Read] = field(default_factory=dict)
     linked: dict[str, _Linked] = field(default_factory=dict)
     keep_last_good: bool = False  # live: a file saved half-typed keeps its last good version (and its problems)
+    listing: bytes = b""  # what the last whole scan found (`listing_digest`)
 
     def reread(self, hints: Iterable[Path] | None = None, progress: Progress | None = None) -> set[str]:
         """Read again what `hints` (changed paths) may have touched, or everything; the files that changed."""
@@ -77,6 +78,8 @@ class Reading:
                     hinted.add(rel)
             scan = sorted(folders.items())
         sources, problems = discover(self.root, self.settings, self.output, scan)
+        if hints is None:
+            self.listing = listing_digest(sources, self.setting_problems + problems)
         def covered(rel: str) -> bool:
             parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
             return any(parent == folder or (deep and (folder == "" or parent.startswith(folder + "/")))
@@ -153,14 +156,6 @@ def assemble(reading: Reading, today: dt.date) -> Vault:
         problems.sort(key=Problem.sort_key)
         return Vault(reading.root, reading.settings, tuple(goals), tuple(entries), tuple(problems),
                      len(reading.sources))
-
-
-def today_in(settings: Settings) -> dt.date:
-    if settings.timezone:
-        from zoneinfo import ZoneInfo
-
-        return dt.datetime.now(ZoneInfo(settings.timezone)).date()
-    return dt.date.today()
 
 
 def _unique_goals(goals: list[Goal], problems: list[Problem]) -> list[Goal]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from goalsite.errors import UsageError
 
 MARKER = ".goalsite-output"
-_TEMP_TAG = ".goalsite-tmp-"
+TEMP_TAG = ".goalsite-tmp-"
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,12 @@ class WriteReport:
 
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
+
+
+def default_output(vault: Path, configured: str | None) -> Path:
+    if configured:
+        return (vault / Path(configured).expanduser()).absolute()
+    return vault.parent / f"{vault.name}-site"
 
 
 def check_output(output: Path, vault: Path) -> Path:
@@ -81,7 +87,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}{_TEMP_TAG}{os.getpid()}")
+    temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")
     try:
         with open(temporary, "wb") as handle:
             handle.write(data)
@@ -98,13 +104,14 @@ def _safe_relative(name: str) -> bool:
         and "\\" not in name and name != MARKER
 
 
-def write_site(out: Path, files: dict[str, bytes], known: dict[str, bytes] | None = None,
+def write_site(out: Path, files: dict[str, bytes | None], known: dict[str, bytes | None] | None = None,
                sweep_all: bool = True) -> WriteReport:
     """Write every file, then remove what an earlier build wrote that no page needs any more.
 
     `out` must have passed `check_output`. The marker lists old and new files while writing,
     so a build stopped halfway still knows every file it may have left. `known` is what this
     process wrote last time: a file with the same bytes there is not even read back from disk.
+    A file given as None is known to be on disk as it should be, and is left alone.
     """
     for name in files:
         if not _safe_relative(name):
@@ -117,10 +124,11 @@ def write_site(out: Path, files: dict[str, bytes], known: dict[str, bytes] | Non
     unchanged = 0
     known = known or {}
     for name in sorted(files):
-        if known.get(name) == files[name]:  # bytes compare by identity first: cheap when unchanged
+        data = files[name]
+        if data is None or known.get(name) == data:  # bytes compare by identity first: cheap when unchanged
             unchanged += 1
             continue
-        if write_if_changed(out / name, files[name]):
+        if write_if_changed(out / name, data):
             written.append(name)
         else:
             unchanged += 1
@@ -157,5 +165,5 @@ def _remove_leftover_temporaries(out: Path, wanted: set[str]) -> None:
         except OSError:
             continue
         for name in names:
-            if _TEMP_TAG in name and name.startswith("."):
+            if TEMP_TAG in name and name.startswith("."):
                 (folder / name).unlink(missing_ok=True)

@@ -6,22 +6,9 @@ from pathlib import Path
 
 import jinja2
 
-from goalsite.shipped import shipped_folder
+from goalsite.shipped import theme_folders
 
-
-def builtin_theme(name: str = "default") -> Path:
-    return shipped_folder("themes") / name
-
-
-def theme_folders(vault: Path, theme: str) -> list[Path]:
-    """Where templates and static files are looked up, first match wins: the vault's `theme/`,
-    a theme named in settings (a built-in name, or a path relative to the vault), then the default."""
-    folders = [vault / "theme"]
-    if theme != "default":
-        named = builtin_theme(theme)
-        folders.append(named if named.is_dir() else (vault / theme))
-    folders.append(builtin_theme("default"))
-    return [folder for folder in folders if folder.is_dir()]  # the default always exists (shipped_folder checks)
+__all__ = ["environment", "static_files", "theme_folders"]
 
 
 def environment(folders: list[Path]) -> jinja2.Environment:

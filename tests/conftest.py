@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import textwrap
 from pathlib import Path
 
@@ -66,6 +67,12 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     """Every file's bytes and modification time, to prove nothing was touched."""
     return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The build state's signing key is made in the user's cache folder: the tests' own, not the user's."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,0 +1,230 @@
+"""What a build leaves beside its output, so the next `goalsite build` reads and renders only what changed.
+
+Two files: a small summary (the settings, the theme's and every vault file's size and time, the
+size and time of every file written, and what to report) and the model (what was read, parsed and
+analysed). The next build looks at every vault file's size and time (not its bytes); when nothing
+changed and the output is as it was left, it reports the summary and renders nothing, without
+loading the model. Otherwise it loads the model and parses and renders only what changed.
+
+The state is a pickle, so it is signed: the key lives in the user's cache folder, never in the
+vault or the output. A state that was edited, synced from another machine, or written by another
+version of goalsite or its theme is ignored, and the build starts from scratch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from goalsite import __version__
+from goalsite.config import Settings, load_settings, today_in
+from goalsite.errors import Problem
+from goalsite.model import collector_paused
+from goalsite.output import TEMP_TAG, check_output, default_output
+from goalsite.shipped import theme_folders
+from goalsite.vault import discover, listing_digest, vault_folder
+
+if TYPE_CHECKING:
+    from goalsite.analysis import Analysis, GoalCache
+    from goalsite.load import Reading
+    from goalsite.model import Vault
+
+STATE = ".goalsite-state"
+MODEL = ".goalsite-model"
+STATE_FILES = (STATE, MODEL)
+_HEADER = b"goalsite-state 1\n"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Saved:
+    """The model, kept in its own file: loaded only when something changed."""
+
+    reading: Reading
+    vault: Vault
+    analysis: Analysis
+    goal_cache: GoalCache
+    csv_inputs: tuple[object, ...]
+    link_world: object
+
+
+@dataclass
+class Summary:
+    """What the next build checks before anything else, and what it reports when nothing changed."""
+
+    root: str
+    output: str
+    settings: Settings
+    theme: tuple[tuple[str, int, int], ...]  # every template and static file: path, size, time
+    today: dt.date
+    sources: bytes  # digest of what discovery found: every file's name, size and time, and its notes
+    outputs: dict[str, tuple[int, int]]  # every file written: size, time
+    model: bytes  # the signature of the model file that goes with this summary
+    goals: int
+    entries: int
+    files_read: int
+    problems: tuple[Problem, ...]
+
+
+def signature(folders: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Size and time of every file under `folders`: a theme edit shows here."""
+    found = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), info.st_size, info.st_mtime_ns))
+    return tuple(found)
+
+
+def outputs(out: Path, names: list[str]) -> dict[str, tuple[int, int]]:
+    found = {}
+    for name in names:
+        try:
+            info = os.stat(os.path.join(out, name))
+        except OSError:
+            continue
+        found[name] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+def unchanged_outputs(out: Path, recorded: dict[str, tuple[int, int]]) -> set[str]:
+    """The written files that are still exactly as goalsite left them."""
+    now = outputs(out, list(recorded))
+    return {name for name, seen in recorded.items() if now.get(name) == seen}
+
+
+def _code_stamp() -> bytes:
+    """Which goalsite made a state: its version, Python's, and its source files' sizes and times."""
+    parts = [__version__, sys.version, str(_PACKAGE)]
+    for path in sorted(_PACKAGE.glob("*.py")):
+        info = path.stat()
+        parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).digest()
+
+
+def _key() -> bytes | None:
+    """The signing key, made on first use in the user's cache folder (readable by its owner only)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "goalsite" / "state-key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        return path.read_bytes()
+    except FileExistsError:  # another build made it just now
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _mac(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, _code_stamp() + data, hashlib.sha256).digest()
+
+
+def _read_signed(path: Path, key: bytes) -> tuple[bytes, bytes] | None:
+    """(signature, data) of a file this machine's goalsite wrote, or None."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    if not blob.startswith(_HEADER):
+        return None
+    mac, data = blob[len(_HEADER):len(_HEADER) + 32], blob[len(_HEADER) + 32:]
+    if not hmac.compare_digest(mac, _mac(key, data)):
+        return None
+    return mac, data
+
+
+def _unpickle(data: bytes) -> object:
+    try:
+        with collector_paused():
+            return pickle.loads(data)
+    except Exception:  # a state from a goalsite whose classes changed: start from scratch
+        return None
+
+
+def load_summary(out: Path) -> Summary | None:
+    """The summary the last build left in `out`, or None when there is none to trust."""
+    key = _key()
+    signed = _read_signed(out / STATE, key) if key is not None else None
+    summary = _unpickle(signed[1]) if signed is not None else None
+    return summary if isinstance(summary, Summary) else None
+
+
+def load_model(out: Path, summary: Summary) -> Saved | None:
+    key = _key()
+    signed = _read_signed(out / MODEL, key) if key is not None else None
+    if signed is None or not hmac.compare_digest(signed[0], summary.model):
+        return None
+    saved = _unpickle(signed[1])
+    return saved if isinstance(saved, Saved) else None
+
+
+def _write(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")  # swept like any temporary file of a killed build
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
+
+def save(out: Path, summary: Summary, saved: Saved | None) -> None:
+    """Written beside the output, the model first; a build that cannot save them starts from scratch next time.
+    `saved` None keeps the model file as it is (nothing in it changed)."""
+    key = _key()
+    if key is None:
+        forget(out)
+        return
+    if saved is not None:
+        with collector_paused():
+            data = pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
+        summary.model = _mac(key, data)
+        _write(out / MODEL, _HEADER + summary.model + data)
+    with collector_paused():
+        data = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+    _write(out / STATE, _HEADER + _mac(key, data) + data)
+
+
+def forget(out: Path) -> None:
+    (out / STATE).unlink(missing_ok=True)
+    (out / MODEL).unlink(missing_ok=True)
+
+
+def unchanged_site(vault_path: Path | str, output: Path | str | None, today: dt.date | None) -> tuple[Summary, Path] | None:
+    """(summary, output folder) when nothing changed since the last build: the same settings, theme and
+    day, every vault file the same size and time, every written file as it was left. None otherwise.
+    This reads no vault file and loads no model, so an unchanged vault of any size is checked at once."""
+    root = vault_folder(vault_path)
+    settings, setting_problems = load_settings(root)
+    out = check_output(Path(output) if output is not None else default_output(root, settings.output), root)
+    summary = load_summary(out)
+    if summary is None or summary.root != str(root) or summary.output != str(out) or summary.settings != settings \
+            or summary.today != (today or today_in(settings)) \
+            or summary.theme != signature(theme_folders(root, settings.theme)) \
+            or len(unchanged_outputs(out, summary.outputs)) != len(summary.outputs):
+        return None
+    sources, problems = discover(root, settings, out)
+    if listing_digest(sources, setting_problems + problems) != summary.sources:
+        return None
+    return summary, out

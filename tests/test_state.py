@@ -1,0 +1,140 @@
+"""`goalsite build` starts from the state the last build left beside the output: only what changed is
+read and rendered, and a state that cannot be trusted is never used."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from test_incremental import SUMMARIES, TODAY, same_as_fresh, vault_with_entries
+
+from conftest import snapshot, write
+from test_cli import run
+from goalsite.build import build
+from goalsite.state import STATE
+
+EVERY_FILE = 32 + 5  # pages and data files rendered by the first build, and 5 theme assets
+
+
+def test_nothing_changed_renders_and_writes_nothing(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    first = build(vault, tmp_path / "site", TODAY)
+    assert len(first.rendered) == 32
+    before = snapshot(tmp_path / "site")
+    again = build(vault, tmp_path / "site", TODAY)
+    assert again.rendered == () and again.report.written == ()
+    assert again.report.unchanged == len(before) - 3  # every file but the marker and the two state files
+    assert snapshot(tmp_path / "site") == before
+    assert [entry.file for entry in again.vault.entries][:2] == ["journal/2025/2025-12-31.md",
+                                                                 "journal/2026/2026-11-01.md"]
+
+
+def test_one_edited_entry_renders_only_what_depends_on_it(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited. [[sleep]]\n")
+    result = build(vault, tmp_path / "site", TODAY)
+    assert set(result.rendered) == SUMMARIES | {
+        "journal/2026-11-05.html", "journal/2026-11.html", "timeline/2026.html", "data/search-2026.js",
+        "goals/sleep.html", "timeline/goal-sleep.html"}
+    assert "Day five, edited." in (tmp_path / "site" / "journal" / "2026-11-05.html").read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_added_and_deleted_entries_and_a_goal_edit_end_as_a_fresh_build(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    (vault / "journal" / "2026" / "2026-11-03.md").unlink()
+    write(vault, "journal/2026/2026-11-15.md", "---\nmood: 3\nwalks: 2\n---\nNew. [[walks]]\n")
+    build(vault, tmp_path / "site", TODAY)
+    assert not (tmp_path / "site" / "journal" / "2026-11-03.html").exists()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+    goal = (vault / "goals" / "walks.md").read_text().replace("title: walks", "title: Daily walks")
+    write(vault, "goals/walks.md", goal)
+    result = build(vault, tmp_path / "site", TODAY)
+    assert len(result.rendered) == 32  # a goal may show on any page
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_a_new_day_a_theme_edit_or_a_hand_edited_page_renders_everything(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    assert len(build(vault, tmp_path / "site", TODAY + dt.timedelta(days=1)).rendered) == 32
+    page = tmp_path / "site" / "journal" / "2026-11-04.html"
+    kept = page.read_bytes()
+    page.write_text("changed by hand")
+    result = build(vault, tmp_path / "site", TODAY + dt.timedelta(days=1))
+    assert len(result.rendered) == 32 and result.report.written == ("journal/2026-11-04.html",)
+    assert page.read_bytes() == kept
+    (tmp_path / "site" / "assets" / "goalsite.css").unlink()
+    build(vault, tmp_path / "site", TODAY + dt.timedelta(days=1))
+    assert (tmp_path / "site" / "assets" / "goalsite.css").is_file()
+    write(vault, "theme/templates/entry.html", "{% extends 'base.html' %}{% block main %}Mine{% endblock %}")
+    result = build(vault, tmp_path / "site", TODAY + dt.timedelta(days=1))
+    assert len(result.rendered) == 32
+    assert "Mine" in page.read_text()
+
+
+def test_a_changed_state_is_ignored(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    state = tmp_path / "site" / STATE
+    blob = bytearray(state.read_bytes())
+    blob[-5] ^= 1
+    state.write_bytes(bytes(blob))
+    assert len(build(vault, tmp_path / "site", TODAY).rendered) == 32
+
+
+class _Planted:
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.mkdir, (str(self.target),))
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+
+@pytest.mark.parametrize("signed_with", ["no key", "another key"])
+def test_a_planted_state_never_runs(vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    signed_with: str) -> None:
+    """A state is a pickle: one made by someone else (a synced folder, another machine) must never be loaded."""
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    payload = pickle.dumps(_Planted(tmp_path / "ran"))
+    state = tmp_path / "site" / STATE
+    if signed_with == "no key":
+        state.write_bytes(b"goalsite-state 1\n" + bytes(32) + payload)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-cache"))
+        build(vault, tmp_path / "site", TODAY)  # a real state for this very folder, signed with another key
+        monkeypatch.undo()
+    assert len(build(vault, tmp_path / "site", TODAY).rendered) == 32
+    assert not (tmp_path / "ran").exists()
+
+
+def test_fresh_ignores_the_state(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    assert len(build(vault, tmp_path / "site", TODAY, fresh=True).rendered) == 32
+
+
+def test_the_command_checks_an_unchanged_vault_without_loading_anything(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    write(vault, "journal/2026/2026-11-12.md", "---\nmood: 12\n---\nToo high.\n")
+    first = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
+    assert "(37 files written, 0 unchanged)" in first.stdout
+    (tmp_path / "site" / ".goalsite-model").write_bytes(b"not a model")  # the quick check never opens it
+    again = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
+    assert "(0 files written, 37 unchanged)" in again.stdout
+    assert again.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
+    assert again.stderr == first.stderr and "mood-out-of-range" in again.stderr
+    assert run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21", "--strict").returncode == 1
+    os.utime(vault / "journal" / "2026" / "2026-11-04.md")  # touched, not changed: the model is needed, and broken
+    touched = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
+    assert "(0 files written, 37 unchanged)" in touched.stdout and touched.stderr == first.stderr
+    write(vault, "journal/2026/2026-11-04.md", "---\nmood: 6\nnights: 1\n---\nDay 4, edited.\n")
+    edited = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
+    assert "Day 4, edited." in (tmp_path / "site" / "journal" / "2026-11-04.html").read_text()
+    assert " 0 files written" not in edited.stdout
