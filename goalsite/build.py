@@ -23,6 +23,8 @@ from goalsite.render import environment, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, vault_folder
 from goalsite.views import Site
 
+DRIFT_LIMIT = 100  # files changed since the model was saved, before it is saved again
+
 # Nothing but the site's own files: no network, no inline script or style, no forms, no <base>.
 # `file:` next to 'self' because browsers disagree on what 'self' means for a page opened from disk.
 CSP = ("default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file: data:; "
@@ -39,12 +41,13 @@ class BuildResult:
 
 
 def build(vault_path: Path | str, output: Path | str | None = None, today: dt.date | None = None,
-          progress: Progress | None = None, fresh: bool = False) -> BuildResult:
+          progress: Progress | None = None, fresh: bool = False, seen: state.Look | None = None) -> BuildResult:
     """One whole build. It starts from the state the last build left beside the output, if any,
-    so that it reads and renders only what changed since; `fresh` ignores that state."""
+    so that it reads and renders only what changed since; `fresh` ignores that state. `seen` is
+    what `state.look` found, when the caller looked already."""
     builder = Builder(vault_path, output, today, progress)
     if not fresh:
-        resumed = builder.resume()
+        resumed = builder.resume(seen)
         if resumed is not None:
             return resumed
     return builder.build()
@@ -79,7 +82,8 @@ class Builder:
         self.folders: list[Path] = []
         self.theme: tuple[tuple[str, int, int], ...] = ()
         self.outputs: dict[str, tuple[int, int]] = {}  # size and time of each file written (kept with the state)
-        self.summary: state.Summary | None = None  # the state this builder resumed from
+        self.summary: state.Summary | None = None  # the state this builder resumed from, or last saved
+        self.drift: set[str] = set()  # files changed since the model file was saved
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
@@ -105,32 +109,32 @@ class Builder:
         """The whole site as last built, in memory (a live builder keeps every file's bytes)."""
         return {name: data for name, data in self.files.items() if data is not None}
 
-    def resume(self) -> BuildResult | None:
+    def resume(self, seen: state.Look | None = None) -> BuildResult | None:
         """Build from the state the last build left beside the output; None when there is none to trust."""
-        settings, setting_problems = load_settings(self.root)
-        self.out = self.output_folder()
-        summary = state.load_summary(self.out)
-        if summary is None or summary.root != str(self.root) or summary.output != str(self.out) \
-                or summary.settings != settings:
+        if seen is None or seen.root != self.root or (self.output_arg and seen.out != self.output_folder()):
+            seen = state.look(self.root, self.output_arg, self.fixed_today)
+        settings, setting_problems, self.out, summary = seen.settings, seen.setting_problems, seen.out, seen.summary
+        if summary is None:
             return None
         saved = state.load_model(self.out, summary)
         if saved is None:
             return None
         self.reading, self.vault, self.analysis, self.today = saved.reading, saved.vault, saved.analysis, summary.today
         self.reading.setting_problems = setting_problems
-        self.goal_cache, self.csv_inputs, self.link_world = saved.goal_cache, saved.csv_inputs, saved.link_world
+        # measurements.csv on disk may be newer than the model's analysis: write it again when anything changed.
+        self.goal_cache, self.link_world = saved.goal_cache, saved.link_world
         self.folders = theme_folders(self.root, settings.theme)
         self.theme = state.signature(self.folders)
         self.outputs = summary.outputs
         intact = state.unchanged_outputs(self.out, summary.outputs)
         self.files = dict.fromkeys(intact)
-        changed = self.reading.reread(None, self.progress)
+        self.summary, self.drift = summary, set(summary.drift)
+        changed = self.reading.reread(None, self.progress, seen.listing) | self.drift
         today = self.fixed_today or today_in(settings)
         if today != summary.today or self.theme != summary.theme or len(intact) != len(summary.outputs):
             # A new day, a theme edit, or a written file edited or removed by hand: render every page again
             # (from what was read: only changed files are parsed again).
             return self._render(assemble(self.reading, today), today, None)
-        self.summary = summary
         return self._update(changed, today)
 
     def _update(self, changed: set[str], today: dt.date) -> BuildResult:
@@ -142,6 +146,7 @@ class Builder:
                 self._save(report, model=False)  # files were touched, not changed: the next check is quick again
             return BuildResult(self.vault, self.analysis, self.out, report, ())
         assert self.reading is not None
+        self.drift |= changed
         before = self.vault
         vault = assemble(self.reading, today) if changed else before
         return self._render(vault, today, self._keys(before, vault, changed))
@@ -249,12 +254,16 @@ class Builder:
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
         if not self.live:
-            self._save(report)
+            self._save(report, model=keys is None)
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
 
-    def _save(self, report: WriteReport, model: bool = True) -> None:
-        """Leave the state beside the output for the next build (the watcher keeps its own in memory);
-        `model` False keeps the model file as it is."""
+    def _save(self, report: WriteReport, model: bool) -> None:
+        """Leave the state beside the output for the next build (the watcher keeps its own in memory).
+
+        After a small change only the summary is written, with the changed files as `drift`: the next
+        build treats them as changed again, so the older model stays a sound start (writing the whole
+        model costs more than the change). Past `DRIFT_LIMIT` files, or after a whole render, the
+        model is written too."""
         assert self.out is not None and self.reading is not None and self.vault is not None
         assert self.analysis is not None and self.today is not None
         if self.outputs:
@@ -267,11 +276,15 @@ class Builder:
         else:
             self.outputs = state.outputs(self.out, list(self.files))
         vault = self.vault
+        model = model or self.summary is None or len(self.drift) > DRIFT_LIMIT
+        if model:
+            self.drift = set()
         summary = state.Summary(str(self.root), str(self.out), self.reading.settings, self.theme, self.today,
                                 self.reading.listing, self.outputs, self.summary.model if self.summary else b"",
-                                len(vault.goals), len(vault.entries), vault.files_read, vault.problems)
+                                frozenset(self.drift), len(vault.goals), len(vault.entries), vault.files_read,
+                                vault.problems)
         saved = state.Saved(self.reading, vault, self.analysis, self.goal_cache, self.csv_inputs, self.link_world)
-        state.save(self.out, summary, saved if model or self.summary is None else None)
+        state.save(self.out, summary, saved if model else None)
         self.summary = summary
 
 

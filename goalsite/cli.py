@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import sys
@@ -156,17 +157,18 @@ def _exit_code(problems: Sequence[Problem], strict: bool) -> ExitCode:
 def build(vault: Path, output: Path | None, strict: bool, fresh: bool, today: dt.date | None) -> None:
     """Build the dashboard (again: only what changed since the last build is read and rendered)."""
     from goalsite.output import WriteReport
-    from goalsite.state import unchanged_site
+    from goalsite.state import look
 
-    quick = None if fresh else unchanged_site(vault, output, today)
-    if quick is not None:  # nothing changed: say what the last build said, without loading anything
-        last, out = quick
+    gc.disable()  # one build, then the process ends: the cycle collector would only walk the model again and again
+    seen = None if fresh else look(vault, output, today)
+    if seen is not None and seen.unchanged and seen.summary is not None:
+        last, out = seen.summary, seen.out  # nothing changed: say what the last build said, without loading anything
         problems, goals, entries, files_read = last.problems, last.goals, last.entries, last.files_read
         report = WriteReport((), len(last.outputs), ())
     else:
         from goalsite.build import build as build_site
 
-        result = build_site(vault, output, today, _progress(), fresh=fresh)
+        result = build_site(vault, output, today, _progress(), fresh=fresh, seen=seen)
         problems, out, report = result.vault.problems, result.output, result.report
         goals, entries, files_read = len(result.vault.goals), len(result.vault.entries), result.vault.files_read
     for problem in problems:

@@ -56,8 +56,10 @@ class Reading:
     keep_last_good: bool = False  # live: a file saved half-typed keeps its last good version (and its problems)
     listing: bytes = b""  # what the last whole scan found (`listing_digest`)
 
-    def reread(self, hints: Iterable[Path] | None = None, progress: Progress | None = None) -> set[str]:
-        """Read again what `hints` (changed paths) may have touched, or everything; the files that changed."""
+    def reread(self, hints: Iterable[Path] | None = None, progress: Progress | None = None,
+               listing: tuple[list[SourceFile], list[Problem]] | None = None) -> set[str]:
+        """Read again what `hints` (changed paths) may have touched, or everything; the files that changed.
+        `listing` is what a whole scan (`discover`) just found, when the caller has it."""
         hinted: set[str] = set()
         if hints is None:
             scan: list[tuple[str, bool]] = [("", True)]
@@ -77,7 +79,8 @@ class Reading:
                     folders.setdefault(parent, False)
                     hinted.add(rel)
             scan = sorted(folders.items())
-        sources, problems = discover(self.root, self.settings, self.output, scan)
+        sources, problems = listing if listing is not None and hints is None else \
+            discover(self.root, self.settings, self.output, scan)
         if hints is None:
             self.listing = listing_digest(sources, self.setting_problems + problems)
         def covered(rel: str) -> bool:

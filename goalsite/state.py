@@ -30,7 +30,7 @@ from goalsite.errors import Problem
 from goalsite.model import collector_paused
 from goalsite.output import TEMP_TAG, check_output, default_output
 from goalsite.shipped import theme_folders
-from goalsite.vault import discover, listing_digest, vault_folder
+from goalsite.vault import SourceFile, discover, listing_digest, vault_folder
 
 if TYPE_CHECKING:
     from goalsite.analysis import Analysis, GoalCache
@@ -68,6 +68,7 @@ class Summary:
     sources: bytes  # digest of what discovery found: every file's name, size and time, and its notes
     outputs: dict[str, tuple[int, int]]  # every file written: size, time
     model: bytes  # the signature of the model file that goes with this summary
+    drift: frozenset[str]  # files changed since the model was saved: the next build treats them as changed
     goals: int
     entries: int
     files_read: int
@@ -89,9 +90,10 @@ def signature(folders: list[Path]) -> tuple[tuple[str, int, int], ...]:
 
 def outputs(out: Path, names: list[str]) -> dict[str, tuple[int, int]]:
     found = {}
+    folder = str(out) + os.sep
     for name in names:
         try:
-            info = os.stat(os.path.join(out, name))
+            info = os.stat(folder + name)
         except OSError:
             continue
         found[name] = (info.st_size, info.st_mtime_ns)
@@ -211,20 +213,34 @@ def forget(out: Path) -> None:
     (out / MODEL).unlink(missing_ok=True)
 
 
-def unchanged_site(vault_path: Path | str, output: Path | str | None, today: dt.date | None) -> tuple[Summary, Path] | None:
-    """(summary, output folder) when nothing changed since the last build: the same settings, theme and
-    day, every vault file the same size and time, every written file as it was left. None otherwise.
-    This reads no vault file and loads no model, so an unchanged vault of any size is checked at once."""
+@dataclass
+class Look:
+    """What the quick check saw, handed on to the build when something changed."""
+
+    root: Path
+    out: Path
+    settings: Settings
+    setting_problems: list[Problem]
+    summary: Summary | None
+    listing: tuple[list[SourceFile], list[Problem]] | None = None
+    unchanged: bool = False
+
+
+def look(vault_path: Path | str, output: Path | str | None, today: dt.date | None) -> Look:
+    """Whether anything changed since the last build: the same settings, theme and day, every vault file
+    the same size and time, every written file as it was left. This reads no vault file and loads no
+    model, so an unchanged vault of any size is checked at once."""
     root = vault_folder(vault_path)
     settings, setting_problems = load_settings(root)
     out = check_output(Path(output) if output is not None else default_output(root, settings.output), root)
     summary = load_summary(out)
-    if summary is None or summary.root != str(root) or summary.output != str(out) or summary.settings != settings \
-            or summary.today != (today or today_in(settings)) \
-            or summary.theme != signature(theme_folders(root, settings.theme)) \
+    seen = Look(root, out, settings, setting_problems, summary)
+    if summary is None or summary.root != str(root) or summary.output != str(out) or summary.settings != settings:
+        seen.summary = None
+        return seen
+    if summary.today != (today or today_in(settings)) or summary.theme != signature(theme_folders(root, settings.theme)) \
             or len(unchanged_outputs(out, summary.outputs)) != len(summary.outputs):
-        return None
-    sources, problems = discover(root, settings, out)
-    if listing_digest(sources, setting_problems + problems) != summary.sources:
-        return None
-    return summary, out
+        return seen
+    sources, problems = seen.listing = discover(root, settings, out)
+    seen.unchanged = listing_digest(sources, setting_problems + problems) == summary.sources
+    return seen

@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,9 +59,13 @@ def conflict_original(name: str, siblings: frozenset[str]) -> tuple[str, str] | 
     return None
 
 
-def _is_excluded(rel: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern.rstrip("/") + "/*")
-               for pattern in patterns)
+def _excluder(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a path matches one of the `exclude:` globs, or lies in a folder one of them names."""
+    if not patterns:
+        return lambda rel: False
+    parts = [fnmatch.translate(pattern) for pattern in patterns]
+    parts += [fnmatch.translate(pattern.rstrip("/") + "/*") for pattern in patterns]
+    return re.compile("|".join(f"(?:{part})" for part in parts)).match  # type: ignore[return-value]
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -78,6 +82,7 @@ def discover(root: Path, settings: Settings, output: Path | None = None,
     """
     files: list[SourceFile] = []
     problems: list[Problem] = []
+    excluded = _excluder(settings.exclude)
     goals_prefix = settings.goals_dir.strip("/") + "/"
     journal_prefix = settings.journal_dir.strip("/") + "/"
     folders: list[tuple[Path, str, bool]] = (
@@ -138,13 +143,13 @@ def discover(root: Path, settings: Settings, output: Path | None = None,
                 path = Path(child.path)
                 if output is not None and path == output:
                     continue
-                if _is_excluded(rel, settings.exclude) or not deep:
+                if excluded(rel) or not deep:
                     continue
                 subfolders.append((path, rel + "/", True))
                 continue
             if not name.lower().endswith(EXTENSIONS) or (not prefix and name == SETTINGS_FILE):
                 continue
-            if _is_excluded(rel, settings.exclude):
+            if excluded(rel):
                 continue
             conflict = conflict_original(name, names)
             if conflict:

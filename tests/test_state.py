@@ -9,10 +9,10 @@ import pickle
 from pathlib import Path
 
 import pytest
+from test_cli import run
 from test_incremental import SUMMARIES, TODAY, same_as_fresh, vault_with_entries
 
 from conftest import snapshot, write
-from test_cli import run
 from goalsite.build import build
 from goalsite.state import STATE
 
@@ -138,3 +138,34 @@ def test_the_command_checks_an_unchanged_vault_without_loading_anything(vault: P
     edited = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
     assert "Day 4, edited." in (tmp_path / "site" / "journal" / "2026-11-04.html").read_text()
     assert " 0 files written" not in edited.stdout
+
+
+def test_an_edit_and_its_undo_end_as_a_fresh_build(vault: Path, tmp_path: Path) -> None:
+    """After a small change only the summary is saved; the model stays older, so the changed files
+    are carried as drift and an undo back to the model's bytes is still rendered."""
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    model = tmp_path / "site" / ".goalsite-model"
+    saved_at = model.stat().st_mtime_ns
+    original = (vault / "journal" / "2026" / "2026-11-05.md").read_text()
+    write(vault, "journal/2026/2026-11-05.md", "---\nmood: 2\nnights: 4\n---\nA different day.\n")
+    build(vault, tmp_path / "site", TODAY)
+    assert model.stat().st_mtime_ns == saved_at
+    assert "A different day." in (tmp_path / "site" / "journal" / "2026-11-05.html").read_text()
+    write(vault, "journal/2026/2026-11-05.md", original)
+    result = build(vault, tmp_path / "site", TODAY)
+    assert "journal/2026-11-05.html" in result.report.written
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_the_model_is_saved_again_when_many_files_changed(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    model = tmp_path / "site" / ".goalsite-model"
+    saved_at = model.stat().st_mtime_ns
+    for day in range(1, 29):
+        for part in range(4):
+            write(vault, f"journal/2026/2026-10-{day:02d}-{part}.md", f"---\nmood: 5\n---\nEntry {part}.\n")
+    build(vault, tmp_path / "site", TODAY)
+    assert model.stat().st_mtime_ns != saved_at  # 112 new files: more than DRIFT_LIMIT
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
