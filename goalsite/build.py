@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +20,13 @@ from goalsite.export import goals_json, measurements_csv
 from goalsite.load import Progress, Reading, assemble
 from goalsite.markup import link_key
 from goalsite.model import Entry, Vault, collector_paused
-from goalsite.output import WriteReport, check_output, default_output, write_site
-from goalsite.pages import EVERYTHING, plan_data, plan_pages
+from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
+from goalsite.pages import EVERYTHING, Page, plan_data, plan_pages
 from goalsite.render import environment, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, vault_folder
 from goalsite.views import Site
 
+PARALLEL_FROM = 400  # pages to render before a whole build spreads them over the cores
 DRIFT_LIMIT = 100  # files changed since the model was saved, before it is saved again
 
 # Nothing but the site's own files: no network, no inline script or style, no forms, no <base>.
@@ -224,19 +228,23 @@ class Builder:
         files: dict[str, bytes | None] = dict(static_files(folders)) if keys is None else \
             {name: data for name, data in self.files.items() if name.startswith("assets/")}
         rendered: list[str] = []
+        todo: list[Page] = []
         for page in plan_pages(site):
             if keys is not None and page.path in self.files and not page.deps & keys:
                 files[page.path] = self.files[page.path]
                 continue
-            info = page.info
-            try:
-                html = env.get_template(page.template).render(site=shared, page=info, csp=CSP, **page.context(info))
-            except jinja2.TemplateError as error:
-                where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
-                raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
-                                 "Fix the template in your theme folder, or remove it to use the default.") from error
-            files[page.path] = html.encode("utf-8")
-            rendered.append(page.path)
+            todo.append(page)
+        elsewhere: list[str] = []  # pages that other processes rendered and wrote
+        if not self.live and len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and _can_fork():
+            for path, written in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out)):
+                files[path] = None
+                rendered.append(path)
+                if written:
+                    elsewhere.append(path)
+        else:
+            for page in todo:
+                files[page.path] = _render_page(env, shared, page)
+                rendered.append(page.path)
         for data in plan_data(site):
             if keys is not None and data.path in self.files and not data.deps & keys:
                 files[data.path] = self.files[data.path]
@@ -250,7 +258,7 @@ class Builder:
             self.csv_inputs = csv_inputs
         else:  # the same goals, each with the very same analysis: the same measurements
             files["data/measurements.csv"] = self.files["data/measurements.csv"]
-        report = write_site(self.out, files, known=self.files, sweep_all=keys is None)
+        report = write_site(self.out, files, known=self.files, sweep_all=keys is None, written_elsewhere=elsewhere)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
         if not self.live:
@@ -286,6 +294,55 @@ class Builder:
         saved = state.Saved(self.reading, vault, self.analysis, self.goal_cache, self.csv_inputs, self.link_world)
         state.save(self.out, summary, saved if model else None)
         self.summary = summary
+
+
+def _render_page(env: jinja2.Environment, shared: dict[str, object], page: Page) -> bytes:
+    info = page.info
+    try:
+        html = env.get_template(page.template).render(site=shared, page=info, csp=CSP, **page.context(info))
+    except jinja2.TemplateError as error:
+        where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
+        raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
+                         "Fix the template in your theme folder, or remove it to use the default.") from error
+    return html.encode("utf-8")
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+# What the forked workers render: set just before they start, so each inherits it (nothing is pickled).
+_JOB: tuple[Path, jinja2.Environment, dict[str, object], list[Page]] | None = None
+
+
+def _render_chunk(chunk: range) -> list[tuple[str, bool]]:
+    """In a worker: render and write some pages; (path, written) for each."""
+    assert _JOB is not None
+    out, env, shared, todo = _JOB
+    done = []
+    for index in chunk:
+        page = todo[index]
+        done.append((page.path, write_if_changed(out / page.path, _render_page(env, shared, page))))
+    return done
+
+
+def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, object], todo: list[Page],
+                         previous: set[str]) -> list[tuple[str, bool]]:
+    """A whole build's pages rendered and written by one process per core (forked, so they share the
+    model without copying it). The marker lists the pages first, so a build stopped halfway still knows them."""
+    global _JOB
+    announce(out, previous | {page.path for page in todo})
+    for name in sorted({page.template for page in todo}):
+        env.get_template(name)  # compiled once, here, rather than in every worker
+    _JOB = (out, env, shared, todo)
+    workers = os.cpu_count() or 2
+    size = max(50, len(todo) // (workers * 8))
+    chunks = [range(start, min(start + size, len(todo))) for start in range(0, len(todo), size)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return [item for done in pool.imap_unordered(_render_chunk, chunks) for item in done]
+    finally:
+        _JOB = None
 
 
 def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:

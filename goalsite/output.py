@@ -104,14 +104,21 @@ def _safe_relative(name: str) -> bool:
         and "\\" not in name and name != MARKER
 
 
+def announce(out: Path, names: set[str]) -> None:
+    """List files in the marker before other processes write them, so a stopped build still knows them."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_if_changed(out / MARKER, _manifest_bytes(names))
+
+
 def write_site(out: Path, files: dict[str, bytes | None], known: dict[str, bytes | None] | None = None,
-               sweep_all: bool = True) -> WriteReport:
+               sweep_all: bool = True, written_elsewhere: list[str] | None = None) -> WriteReport:
     """Write every file, then remove what an earlier build wrote that no page needs any more.
 
     `out` must have passed `check_output`. The marker lists old and new files while writing,
     so a build stopped halfway still knows every file it may have left. `known` is what this
     process wrote last time: a file with the same bytes there is not even read back from disk.
-    A file given as None is known to be on disk as it should be, and is left alone.
+    A file given as None is known to be on disk as it should be, and is left alone;
+    `written_elsewhere` names those of them that another process just wrote.
     """
     for name in files:
         if not _safe_relative(name):
@@ -144,6 +151,9 @@ def write_site(out: Path, files: dict[str, bytes | None], known: dict[str, bytes
     # A killed build's temporary files: every folder on a whole build, the folders just written otherwise.
     _remove_leftover_temporaries(out, wanted if sweep_all else set(written))
     write_if_changed(out / MARKER, _manifest_bytes(wanted))
+    if written_elsewhere:
+        written = sorted([*written, *written_elsewhere])
+        unchanged -= len(written_elsewhere)
     return WriteReport(tuple(written), unchanged, tuple(removed))
 
 
