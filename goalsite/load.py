@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +20,7 @@ from goalsite.smart import validate_goals
 from goalsite.vault import SourceFile, discover, listing_digest, read_source
 
 Progress = Callable[[int, int], None]  # (files read, files in all)
+PARALLEL_FROM = 400  # files in a first whole read before it is spread over the cores
 
 
 def load_vault(root: Path, today: dt.date | None = None, output: Path | None = None,
@@ -37,7 +41,7 @@ def load_vault(root: Path, today: dt.date | None = None, output: Path | None = N
 @dataclass
 class _Read:
     signature: tuple[int, int]  # size, modification time
-    digest: int  # of the bytes, to tell a real change from a touch
+    digest: bytes  # of the bytes, to tell a real change from a touch
     parsed: Parsed
 
 
@@ -97,28 +101,27 @@ class Reading:
         for rel in changed:
             del self.sources[rel]
             self.files.pop(rel, None)
+        if not self.files and not self.keep_last_good and len(sources) >= PARALLEL_FROM and _can_fork():
+            for source in sources:
+                self.sources[source.rel] = source
+            for rel, read in _read_in_processes(sources, self.settings, progress):
+                self.files[rel] = read
+            return changed | {source.rel for source in sources}
         for number, source in enumerate(sources, start=1):
             if progress is not None and (number % 250 == 0 or number == len(sources)):
                 progress(number, len(sources))
             self.sources[source.rel] = source
             old = self.files.get(source.rel)
-            signature = (source.size, source.mtime_ns)
-            if old is not None and old.signature == signature and source.rel not in hinted:
+            if old is not None and old.signature == (source.size, source.mtime_ns) and source.rel not in hinted:
                 continue
-            data, unreadable = read_source(source)
-            if unreadable is not None or data is None:
-                parsed = Parsed(None, None, (unreadable,) if unreadable else ())
-                digest = 0
-            else:
-                digest = hash(data)
-                if old is not None and old.digest == digest:
-                    self.files[source.rel] = _Read(signature, digest, old.parsed)
-                    continue
-                parsed = parse_document(source, data, self.settings)
-            if self.keep_last_good and old is not None and parsed.goal is None and parsed.entry is None \
+            read = _read(source, self.settings, old)
+            if read.parsed is old_parsed(old):
+                self.files[source.rel] = read
+                continue
+            if self.keep_last_good and old is not None and read.parsed.goal is None and read.parsed.entry is None \
                     and (old.parsed.goal is not None or old.parsed.entry is not None):
-                parsed = Parsed(old.parsed.goal, old.parsed.entry, parsed.problems)
-            self.files[source.rel] = _Read(signature, digest, parsed)
+                read.parsed = Parsed(old.parsed.goal, old.parsed.entry, read.parsed.problems)
+            self.files[source.rel] = read
             changed.add(source.rel)
         return changed
 
@@ -128,6 +131,56 @@ class Reading:
         except ValueError:
             return None
         return "" if rel == "." else rel
+
+
+def old_parsed(old: _Read | None) -> Parsed | None:
+    return old.parsed if old is not None else None
+
+
+def _read(source: SourceFile, settings: Settings, old: _Read | None = None) -> _Read:
+    """One file read and parsed; when its bytes are those `old` was made from, `old`'s parse is kept."""
+    signature = (source.size, source.mtime_ns)
+    data, unreadable = read_source(source)
+    if unreadable is not None or data is None:
+        return _Read(signature, b"", Parsed(None, None, (unreadable,) if unreadable else ()))
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    if old is not None and old.digest == digest:
+        return _Read(signature, digest, old.parsed)
+    return _Read(signature, digest, parse_document(source, data, settings))
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+_JOB: tuple[list[SourceFile], Settings] | None = None  # what forked readers read: inherited, never pickled
+
+
+def _read_chunk(chunk: range) -> list[tuple[str, _Read]]:
+    assert _JOB is not None
+    sources, settings = _JOB
+    with collector_paused():
+        return [(sources[index].rel, _read(sources[index], settings)) for index in chunk]
+
+
+def _read_in_processes(sources: list[SourceFile], settings: Settings,
+                       progress: Progress | None) -> list[tuple[str, _Read]]:
+    """A first whole read spread over one forked process per core; each sends back what it parsed."""
+    global _JOB
+    _JOB = (sources, settings)
+    workers = os.cpu_count() or 2
+    size = max(100, len(sources) // (workers * 8))
+    chunks = [range(start, min(start + size, len(sources))) for start in range(0, len(sources), size)]
+    found: list[tuple[str, _Read]] = []
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for done in pool.imap(_read_chunk, chunks):
+                found.extend(done)
+                if progress is not None:
+                    progress(len(found), len(sources))
+    finally:
+        _JOB = None
+    return found
 
 
 def _parents(folder: str) -> list[str]:

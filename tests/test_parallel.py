@@ -1,0 +1,63 @@
+"""A whole build spreads its pages over forked workers; the site is the same, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import goalsite.build
+import goalsite.load
+from conftest import snapshot, write
+from goalsite.build import build
+from goalsite.errors import UsageError
+from goalsite.state import STATE_FILES
+from test_incremental import TODAY, vault_with_entries
+
+
+def site(folder: Path) -> dict[str, bytes]:
+    return {name: data for name, (data, _time) in snapshot(folder).items() if name not in STATE_FILES}
+
+
+def test_workers_build_the_same_site_as_one_process(vault: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
+    one = build(vault, tmp_path / "one", TODAY)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    calls: list[int] = []
+    spread = goalsite.build._render_in_processes
+    monkeypatch.setattr(goalsite.build, "_render_in_processes", lambda *args: calls.append(1) or spread(*args))
+    many = build(vault, tmp_path / "many", TODAY)
+    assert calls == [1]
+    assert sorted(many.rendered) == sorted(one.rendered) and len(many.rendered) == 32
+    assert many.report.written == one.report.written and len(many.report.written) == 36
+    assert site(tmp_path / "many") == site(tmp_path / "one")
+    again = build(vault, tmp_path / "many", TODAY, fresh=True)  # workers compare before writing, too
+    assert again.report.written == () and again.report.unchanged == 36
+
+
+def test_a_theme_error_in_a_worker_is_reported_plainly(vault: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    vault_with_entries(vault)
+    write(vault, "theme/templates/entry.html", "{% extends 'base.html' %}{% block main %}{{ no_such }}{% endblock %}")
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    with pytest.raises(UsageError, match="The theme has a problem, so no page was written: 'no_such' is undefined"):
+        build(vault, tmp_path / "site", TODAY)
+
+
+def test_a_first_read_spread_over_workers_finds_the_same_vault(vault: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    vault_with_entries(vault)
+    write(vault, "journal/2026/2026-11-12.md", "---\nmood: 12\ndate: 2026-13-01\n---\nBroken date.\n")
+    write(vault, "journal/2026/2026-11-13.md", b"\xff\xfe\x00broken")
+    one = build(vault, tmp_path / "one", TODAY)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    calls: list[int] = []
+    spread = goalsite.load._read_in_processes
+    monkeypatch.setattr(goalsite.load, "_read_in_processes", lambda *args: calls.append(1) or spread(*args))
+    many = build(vault, tmp_path / "many", TODAY)
+    assert calls == [1]
+    assert many.vault.problems == one.vault.problems and len(many.vault.problems) >= 2
+    assert many.vault.entries == one.vault.entries and many.vault.goals == one.vault.goals
+    assert site(tmp_path / "many") == site(tmp_path / "one")
