@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_incremental import TODAY, vault_with_entries
 
 import goalsite.build
 import goalsite.load
@@ -12,7 +13,6 @@ from conftest import snapshot, write
 from goalsite.build import build
 from goalsite.errors import UsageError
 from goalsite.state import STATE_FILES
-from test_incremental import TODAY, vault_with_entries
 
 
 def site(folder: Path) -> dict[str, bytes]:
