@@ -9,6 +9,7 @@ safety net for events that never came.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
@@ -126,6 +127,10 @@ class Watcher:
 
     def start(self) -> BuildResult:
         result = self.builder.build()
+        # The model stays for the whole session: set it aside from the cycle collector, whose full
+        # passes over it would otherwise land in the middle of a rebuild.
+        gc.collect()
+        gc.freeze()
         self.builds += 1
         self.on_build(result)
         self._start_observer()
