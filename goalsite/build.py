@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, load_settings, today_in
 from goalsite.errors import UsageError
 from goalsite.export import goals_json, measurements_csv
-from goalsite.load import Progress, Reading, assemble
+from goalsite.load import Progress, Reading, assemble, can_fork
 from goalsite.markup import link_key
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
@@ -235,7 +234,7 @@ class Builder:
                 continue
             todo.append(page)
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
-        if not self.live and len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and _can_fork():
+        if not self.live and len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and can_fork():
             for path, written in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out)):
                 files[path] = None
                 rendered.append(path)
@@ -305,10 +304,6 @@ def _render_page(env: jinja2.Environment, shared: dict[str, object], page: Page)
         raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
                          "Fix the template in your theme folder, or remove it to use the default.") from error
     return html.encode("utf-8")
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 # What the forked workers render: set just before they start, so each inherits it (nothing is pickled).

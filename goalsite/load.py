@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -101,7 +102,7 @@ class Reading:
         for rel in changed:
             del self.sources[rel]
             self.files.pop(rel, None)
-        if not self.files and not self.keep_last_good and len(sources) >= PARALLEL_FROM and _can_fork():
+        if not self.files and not self.keep_last_good and len(sources) >= PARALLEL_FROM and can_fork():
             for source in sources:
                 self.sources[source.rel] = source
             for rel, read in _read_in_processes(sources, self.settings, progress):
@@ -149,8 +150,11 @@ def _read(source: SourceFile, settings: Settings, old: _Read | None = None) -> _
     return _Read(signature, digest, parse_document(source, data, settings))
 
 
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+def can_fork() -> bool:
+    """Whether work may be spread over forked processes: only where fork is safe (not on macOS, whose
+    system libraries may not survive it) and only from a process with no other thread."""
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods() \
+        and threading.active_count() == 1
 
 
 _JOB: tuple[list[SourceFile], Settings] | None = None  # what forked readers read: inherited, never pickled
