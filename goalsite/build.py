@@ -16,7 +16,7 @@ from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, load_settings, today_in
 from goalsite.errors import UsageError
 from goalsite.export import goals_json, measurements_csv
-from goalsite.load import Progress, Reading, assemble, can_fork
+from goalsite.load import Progress, Reading, assemble, can_fork, chunks
 from goalsite.markup import link_key
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
@@ -129,7 +129,7 @@ class Builder:
         self.folders = theme_folders(self.root, settings.theme)
         self.theme = state.signature(self.folders)
         self.outputs = summary.outputs
-        intact = state.unchanged_outputs(self.out, summary.outputs)
+        intact = seen.intact if seen.intact is not None else state.unchanged_outputs(self.out, summary.outputs)
         self.files = dict.fromkeys(intact)
         self.summary, self.drift = summary, set(summary.drift)
         changed = self.reading.reread(None, self.progress, seen.listing) | self.drift
@@ -142,16 +142,15 @@ class Builder:
 
     def _update(self, changed: set[str], today: dt.date) -> BuildResult:
         assert self.vault is not None and self.analysis is not None and self.out is not None
+        assert self.reading is not None
         if not changed:
             report = WriteReport((), len(self.files), ())
-            assert self.reading is not None
             if self.summary is not None and self.summary.sources != self.reading.listing:
                 self._save(report, model=False)  # files were touched, not changed: the next check is quick again
             return BuildResult(self.vault, self.analysis, self.out, report, ())
-        assert self.reading is not None
         self.drift |= changed
         before = self.vault
-        vault = assemble(self.reading, today) if changed else before
+        vault = assemble(self.reading, today)
         return self._render(vault, today, self._keys(before, vault, changed))
 
     def _touches_everything(self, changes: Iterable[Path]) -> bool:
@@ -330,12 +329,9 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
     for name in sorted({page.template for page in todo}):
         env.get_template(name)  # compiled once, here, rather than in every worker
     _JOB = (out, env, shared, todo)
-    workers = os.cpu_count() or 2
-    size = max(50, len(todo) // (workers * 8))
-    chunks = [range(start, min(start + size, len(todo))) for start in range(0, len(todo), size)]
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [item for done in pool.imap_unordered(_render_chunk, chunks) for item in done]
+        with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
+            return [item for done in pool.imap_unordered(_render_chunk, chunks(len(todo), 50)) for item in done]
     finally:
         _JOB = None
 

@@ -116,7 +116,7 @@ class Reading:
             if old is not None and old.signature == (source.size, source.mtime_ns) and source.rel not in hinted:
                 continue
             read = _read(source, self.settings, old)
-            if read.parsed is old_parsed(old):
+            if old is not None and read.parsed is old.parsed:
                 self.files[source.rel] = read
                 continue
             if self.keep_last_good and old is not None and read.parsed.goal is None and read.parsed.entry is None \
@@ -132,10 +132,6 @@ class Reading:
         except ValueError:
             return None
         return "" if rel == "." else rel
-
-
-def old_parsed(old: _Read | None) -> Parsed | None:
-    return old.parsed if old is not None else None
 
 
 def _read(source: SourceFile, settings: Settings, old: _Read | None = None) -> _Read:
@@ -157,6 +153,12 @@ def can_fork() -> bool:
         and threading.active_count() == 1
 
 
+def chunks(count: int, smallest: int) -> list[range]:
+    """`range(count)` cut into about eight pieces a core, none smaller than `smallest`, for a pool of workers."""
+    size = max(smallest, count // ((os.cpu_count() or 2) * 8))
+    return [range(start, min(start + size, count)) for start in range(0, count, size)]
+
+
 _JOB: tuple[list[SourceFile], Settings] | None = None  # what forked readers read: inherited, never pickled
 
 
@@ -172,13 +174,10 @@ def _read_in_processes(sources: list[SourceFile], settings: Settings,
     """A first whole read spread over one forked process per core; each sends back what it parsed."""
     global _JOB
     _JOB = (sources, settings)
-    workers = os.cpu_count() or 2
-    size = max(100, len(sources) // (workers * 8))
-    chunks = [range(start, min(start + size, len(sources))) for start in range(0, len(sources), size)]
     found: list[tuple[str, _Read]] = []
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for done in pool.imap(_read_chunk, chunks):
+        with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
+            for done in pool.imap(_read_chunk, chunks(len(sources), 100)):
                 found.extend(done)
                 if progress is not None:
                     progress(len(found), len(sources))

@@ -223,6 +223,7 @@ class Look:
     setting_problems: list[Problem]
     summary: Summary | None
     listing: tuple[list[SourceFile], list[Problem]] | None = None
+    intact: set[str] | None = None  # the written files still as they were left, when it looked at them
     unchanged: bool = False
 
 
@@ -238,8 +239,10 @@ def look(vault_path: Path | str, output: Path | str | None, today: dt.date | Non
     if summary is None or summary.root != str(root) or summary.output != str(out) or summary.settings != settings:
         seen.summary = None
         return seen
-    if summary.today != (today or today_in(settings)) or summary.theme != signature(theme_folders(root, settings.theme)) \
-            or len(unchanged_outputs(out, summary.outputs)) != len(summary.outputs):
+    if summary.today != (today or today_in(settings)) or summary.theme != signature(theme_folders(root, settings.theme)):
+        return seen
+    seen.intact = unchanged_outputs(out, summary.outputs)
+    if len(seen.intact) != len(summary.outputs):
         return seen
     sources, problems = seen.listing = discover(root, settings, out)
     seen.unchanged = listing_digest(sources, setting_problems + problems) == summary.sources
