@@ -3,9 +3,11 @@
     python3 benchmarks/live.py --entries 1000 10000 --edits 20
 
 A copy of a generated vault is served; each edit appends a unique word to one
-entry, and the entry's page is fetched every 2 ms until the word is there.
-Start-up (the first full build until the server answers) and the time from
-Ctrl-C (SIGINT) to the process's exit are reported too.
+entry, and the entry's page (found before the edit) is fetched every 2 ms until
+the word is there. Edits are `--pause` seconds apart (1 s: a person reading
+what they just wrote; a shorter pause lands the next save while the rest of the
+site is still being rebuilt). Start-up (the first full build until the server
+answers) and the time from Ctrl-C (SIGINT) to the process's exit are reported too.
 """
 
 from __future__ import annotations
@@ -61,7 +63,17 @@ def wait_for(port: int, paths: list[str], token: bytes, limit: float = 120) -> f
     raise SystemExit(f"the page never showed the edit within {limit} s")
 
 
-def measure(entries: int, edits: int, vaults: Path) -> dict[str, float]:
+def entry_page(port: int, vault: Path, path: Path) -> str:
+    """The served page of one entry: the day's first page, or -2, -3 … (each names its file)."""
+    day, rel = path.stem[:10], path.relative_to(vault).as_posix()
+    for page in [f"journal/{day}.html"] + [f"journal/{day}-{n}.html" for n in range(2, 10)]:
+        body = fetch(port, page)
+        if body is not None and f"<code>{rel}</code>".encode() in body:
+            return page
+    raise SystemExit(f"no served page shows {rel}")
+
+
+def measure(entries: int, edits: int, vaults: Path, pause: float = 1.0) -> dict[str, float]:
     source = vaults / str(entries)
     if not (source / "goals").is_dir():
         generate(entries, source)
@@ -84,13 +96,13 @@ def measure(entries: int, edits: int, vaults: Path) -> dict[str, float]:
         times = []
         for number, path in enumerate(chosen):
             token = f"edit{number}x{os.getpid()}".encode()
-            day = path.stem[:10]
-            pages = [f"journal/{day}.html"] + [f"journal/{day}-{n}.html" for n in range(2, 6)]
-            time.sleep(0.3)  # let the previous rebuild settle
+            page = entry_page(port, vault, path)
+            time.sleep(pause)
             written = time.perf_counter()
             with open(path, "ab") as handle:
                 handle.write(b"\n" + token + b"\n")
-            times.append(wait_for(port, pages, token) - written)
+            times.append(wait_for(port, [page], token) - written)
+        print(" ".join(f"{t*1000:.0f}" for t in times), file=sys.stderr)
         interrupted = time.perf_counter()
         server.send_signal(signal.SIGINT)  # what Ctrl-C sends
         server.wait(timeout=30)
@@ -114,10 +126,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, nargs="+", default=[1000, 10_000])
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults")
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds from one edit showing to the next save")
     args = parser.parse_args()
     print(f"{'entries':>8}{'start s':>10}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}{'Ctrl-C s':>10}")
     for entries in args.entries:
-        result = measure(entries, args.edits, args.vaults)
+        result = measure(entries, args.edits, args.vaults, args.pause)
         print(f"{entries:>8}{result['start']:>10.1f}{result['median'] * 1000:>11.0f}"
               f"{result['p95'] * 1000:>9.0f}{result['max'] * 1000:>9.0f}{result['stop']:>10.2f}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,16 +16,17 @@ from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, load_settings, today_in
 from goalsite.errors import UsageError
 from goalsite.export import goals_json, measurements_csv
-from goalsite.load import Progress, Reading, assemble, can_fork, chunks
+from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone
 from goalsite.markup import link_key
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
-from goalsite.pages import EVERYTHING, Page, plan_data, plan_pages
+from goalsite.pages import EVERYTHING, Page, entry_page, plan_data, plan_pages
 from goalsite.render import environment, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, vault_folder
 from goalsite.views import Site
 
 PARALLEL_FROM = 400  # pages to render before a whole build spreads them over the cores
+FIRST_LOOK_MOST = 8  # changed entries whose own pages a live build shows before the rest
 DRIFT_LIMIT = 100  # files changed since the model was saved, before it is saved again
 
 # Nothing but the site's own files: no network, no inline script or style, no forms, no <base>.
@@ -87,20 +88,31 @@ class Builder:
         self.outputs: dict[str, tuple[int, int]] = {}  # size and time of each file written (kept with the state)
         self.summary: state.Summary | None = None  # the state this builder resumed from, or last saved
         self.drift: set[str] = set()  # files changed since the model file was saved
+        self.view: tuple[Site, dict[str, object]] | None = None  # a live build's last site and shared context
+        self.places: dict[str, int] = {}  # each entry file's place among the last view's entries
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
         target = self.output_arg or default_output(self.root, settings.output)
         return check_output(target, self.root)
 
-    def build(self, changes: Iterable[Path] | None = None) -> BuildResult:
-        """Everything (no `changes`), or only what the changed paths touch."""
+    def build(self, changes: Iterable[Path] | None = None,
+              first_look: Callable[[dict[str, bytes]], None] | None = None) -> BuildResult:
+        """Everything (no `changes`), or only what the changed paths touch. With `first_look`, a live
+        build hands it the changed entries' own pages as soon as they are made, before the rest."""
         today = self.fixed_today or (today_in(self.reading.settings) if self.reading else None)
         if changes is None or self.reading is None or self.vault is None or today != self.today \
                 or self._touches_everything(changes):
             return self._everything()
         assert today is not None
-        return self._update(self.reading.reread(changes), today)
+        changes = list(changes)
+        before = {rel: self.reading.files.get(rel) for rel in map(self.reading.relative, changes) if rel}
+        changed = self.reading.reread(changes)
+        if first_look is not None:
+            pages = self._first_look(changed, before)
+            if pages:
+                first_look(pages)
+        return self._update(changed, today)
 
     def rescan(self) -> BuildResult:
         """Look at every file's size and time (not its bytes) and build what changed: the watcher's safety net."""
@@ -152,6 +164,35 @@ class Builder:
         before = self.vault
         vault = assemble(self.reading, today)
         return self._render(vault, today, self._keys(before, vault, changed))
+
+    def _first_look(self, changed: set[str], before: dict[str, FileRead | None]) -> dict[str, bytes]:
+        """The changed entries' own pages, made from the last build's view with each new entry in its
+        place. Only when that gives the very bytes the whole update will: each entry keeps its date,
+        time and file (so its address and neighbours), its questionnaires (the PHQ-9 note on every
+        page) and the kinds of its problems (the counts on every page). Otherwise nothing."""
+        assert self.reading is not None and self.env is not None
+        if self.view is None or not changed or len(changed) > FIRST_LOOK_MOST:
+            return {}
+        site, shared = self.view
+        entries = site.vault.entries
+        if not self.places:
+            self.places = {entry.file: place for place, entry in enumerate(entries)}
+        goal_ids = frozenset(site.goals_by_id)
+        pages: dict[str, bytes] = {}
+        for rel in changed:
+            old, new, place = before.get(rel), self.reading.files.get(rel), self.places.get(rel)
+            if old is None or new is None or place is None:
+                return {}
+            was = entry_alone(old.parsed, goal_ids, site.notes)
+            now = entry_alone(new.parsed, goal_ids, site.notes)
+            if was is None or now is None or was[1] != now[1] or was[0] != entries[place]:
+                return {}
+            entry = now[0]
+            if entry.sort_key != was[0].sort_key or entry.questionnaires != was[0].questionnaires:
+                return {}
+            page = entry_page(site, entry, place)
+            pages[page.path] = _render_page(self.env, shared, page)
+        return pages
 
     def _touches_everything(self, changes: Iterable[Path]) -> bool:
         assert self.reading is not None
@@ -259,7 +300,9 @@ class Builder:
         report = write_site(self.out, files, known=self.files, sweep_all=keys is None, written_elsewhere=elsewhere)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
-        if not self.live:
+        if self.live:
+            self.view, self.places = (site, shared), {}
+        else:
             self._save(report, model=keys is None)
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
 

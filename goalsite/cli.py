@@ -260,7 +260,8 @@ def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, p
         if state is not None:
             state.failed(error)
 
-    watcher = Watcher(builder, poll, built, failed, lambda text: _echo(text, err=True))
+    watcher = Watcher(builder, poll, built, failed, lambda text: _echo(text, err=True),
+                      state.first_look if state is not None else None)
     thread = None
     try:
         watcher.start()

@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,7 +40,9 @@ def load_vault(root: Path, today: dt.date | None = None, output: Path | None = N
 
 
 @dataclass
-class _Read:
+class FileRead:
+    """One file as last read."""
+
     signature: tuple[int, int]  # size, modification time
     digest: bytes  # of the bytes, to tell a real change from a touch
     parsed: Parsed
@@ -56,7 +58,7 @@ class Reading:
     output: Path | None
     sources: dict[str, SourceFile] = field(default_factory=dict)
     found: dict[str, list[Problem]] = field(default_factory=dict)  # folder → what discovery said in it
-    files: dict[str, _Read] = field(default_factory=dict)
+    files: dict[str, FileRead] = field(default_factory=dict)
     linked: dict[str, _Linked] = field(default_factory=dict)
     keep_last_good: bool = False  # live: a file saved half-typed keeps its last good version (and its problems)
     listing: bytes = b""  # what the last whole scan found (`listing_digest`)
@@ -70,14 +72,16 @@ class Reading:
             scan: list[tuple[str, bool]] = [("", True)]
         else:
             folders: dict[str, bool] = {}
-            # Every folder that holds something we read or reported, to tell a vanished folder from a file.
-            known = {rel.rsplit("/", 1)[0] for rel in [*self.sources, *self.found] if "/" in rel}
-            known |= {parent for folder in known for parent in _parents(folder)}
+            known: set[str] | None = None
             for path in hints:
                 rel = self.relative(path)
                 if rel is None:
                     continue
-                if rel == "" or rel in known or rel in self.found or path.is_dir():
+                if rel not in self.sources and known is None:
+                    # Every folder that holds something we read or reported, to tell a vanished folder from a file.
+                    known = {rel.rsplit("/", 1)[0] for rel in [*self.sources, *self.found] if "/" in rel}
+                    known |= {parent for folder in known for parent in _parents(folder)}
+                if rel == "" or (known is not None and rel in known) or rel in self.found or path.is_dir():
                     folders[rel] = True
                 else:
                     parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -134,16 +138,16 @@ class Reading:
         return "" if rel == "." else rel
 
 
-def _read(source: SourceFile, settings: Settings, old: _Read | None = None) -> _Read:
+def _read(source: SourceFile, settings: Settings, old: FileRead | None = None) -> FileRead:
     """One file read and parsed; when its bytes are those `old` was made from, `old`'s parse is kept."""
     signature = (source.size, source.mtime_ns)
     data, unreadable = read_source(source)
     if unreadable is not None or data is None:
-        return _Read(signature, b"", Parsed(None, None, (unreadable,) if unreadable else ()))
+        return FileRead(signature, b"", Parsed(None, None, (unreadable,) if unreadable else ()))
     digest = hashlib.blake2b(data, digest_size=16).digest()
     if old is not None and old.digest == digest:
-        return _Read(signature, digest, old.parsed)
-    return _Read(signature, digest, parse_document(source, data, settings))
+        return FileRead(signature, digest, old.parsed)
+    return FileRead(signature, digest, parse_document(source, data, settings))
 
 
 def can_fork() -> bool:
@@ -162,7 +166,7 @@ def chunks(count: int, smallest: int) -> list[range]:
 _JOB: tuple[list[SourceFile], Settings] | None = None  # what forked readers read: inherited, never pickled
 
 
-def _read_chunk(chunk: range) -> list[tuple[str, _Read]]:
+def _read_chunk(chunk: range) -> list[tuple[str, FileRead]]:
     assert _JOB is not None
     sources, settings = _JOB
     with collector_paused():
@@ -170,11 +174,11 @@ def _read_chunk(chunk: range) -> list[tuple[str, _Read]]:
 
 
 def _read_in_processes(sources: list[SourceFile], settings: Settings,
-                       progress: Progress | None) -> list[tuple[str, _Read]]:
+                       progress: Progress | None) -> list[tuple[str, FileRead]]:
     """A first whole read spread over one forked process per core; each sends back what it parsed."""
     global _JOB
     _JOB = (sources, settings)
-    found: list[tuple[str, _Read]] = []
+    found: list[tuple[str, FileRead]] = []
     try:
         with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
             for done in pool.imap(_read_chunk, chunks(len(sources), 100)):
@@ -267,6 +271,17 @@ def _link_one(entry: Entry, by_key: dict[str, str], goal_ids: frozenset[str]) ->
                                     f"This GAS rating is for “{rating.goal}”, which is not the id of any goal.",
                                     "Use the goal's file name without `.md`."))
     return _Linked(entry, goal_ids, replace(entry, goals=tuple(found)), tuple(problems), tuple(other))
+
+
+def entry_alone(parsed: Parsed, goal_ids: frozenset[str], notes: Container[str]) -> tuple[Entry, list[Severity]] | None:
+    """What one file adds to the vault's entries, as `assemble` makes it when no other file changed: the
+    linked entry and the severities of its problems, sorted. None when the file holds no entry."""
+    if parsed.entry is None:
+        return None
+    done = _link_one(parsed.entry, {goal_id.lower(): goal_id for goal_id in goal_ids}, goal_ids)
+    severities = [problem.severity for problem in (*parsed.problems, *done.problems)]
+    severities += [Severity.INFO for key, _link in done.other_links if key not in notes]
+    return done.entry, sorted(severities)
 
 
 def _link_entries(entries: list[Entry], goals: list[Goal], problems: list[Problem],

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from goalsite.model import Entry
 from goalsite.views import PageInfo, Site, long_date
 
 EVERYTHING = "*"  # a page that summarises the whole vault: re-rendered on any change
@@ -66,12 +67,14 @@ def plan_pages(site: Site) -> list[Page]:
         pages.append(Page(f"journal/{key}.html", "journal_month.html", f"Journal: {name}", "journal/index.html",
                           lambda info, key=key, entries=entries: site.journal_month_view(key, entries),  # type: ignore[misc]
                           frozenset({f"month:{key}"})))
-    for index, entry in enumerate(vault.entries):
-        pages.append(Page(site.entry_href(entry), "entry.html", entry.title or long_date(entry.date),
-                          "journal/index.html",
-                          lambda info, entry=entry, index=index: site.entry_view(entry, index, info),  # type: ignore[misc]
-                          frozenset({f"entry:{entry.file}"})))
+    pages.extend(entry_page(site, entry, index) for index, entry in enumerate(vault.entries))
     return pages
+
+
+def entry_page(site: Site, entry: Entry, index: int) -> Page:
+    """One entry's own page; `index` is its place in the vault's entries, which gives its neighbours."""
+    return Page(site.entry_href(entry), "entry.html", entry.title or long_date(entry.date), "journal/index.html",
+                lambda info: site.entry_view(entry, index, info), frozenset({f"entry:{entry.file}"}))
 
 
 @dataclass(frozen=True)

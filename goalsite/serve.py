@@ -80,7 +80,17 @@ class LiveState:
 
     def built(self, result: BuildResult, files: dict[str, bytes]) -> None:
         problems = tuple(f"{p.location}: {p.message}" for p in result.vault.problems if p.severity == Severity.ERROR)
-        self._publish(files, result.report.written + result.report.removed, problems)
+        self._publish(files, self._differ(files, result.report.written + result.report.removed), problems)
+
+    def first_look(self, pages: dict[str, bytes]) -> None:
+        """Some pages of a rebuild still under way (the changed entries' own), shown at once."""
+        changed = self._differ(pages, tuple(pages))
+        if changed:
+            self._publish({**self.files, **pages}, changed, self.problems)
+
+    def _differ(self, files: dict[str, bytes], paths: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of `paths` whose bytes are not the ones served now: a page shown early is not reloaded again."""
+        return tuple(path for path in paths if files.get(path) != self.files.get(path))
 
     def failed(self, error: Exception) -> None:
         self._publish(self.files, (), (f"The last change could not be built: {error}",))

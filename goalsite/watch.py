@@ -1,7 +1,9 @@
 """Watching a vault: file events as hints, gathered until the editor is done, then one correct build.
 
 Events are never trusted as facts (editors save by renaming, vim briefly removes
-the file, network mounts drop events): a quiet spell ends a burst; the paths
+the file, network mounts drop events): a quiet spell ends a burst (a short one
+when every file's last event was its writer closing it or renaming it into
+place, a longer one while a file may still be half written); the paths
 are then read again; a file that seems gone is looked at once more; the vault
 vanishing pauses everything (nothing is pruned); a rescan every minute is the
 safety net for events that never came.
@@ -31,6 +33,8 @@ TEMPORARY = re.compile(
     re.IGNORECASE,
 )
 QUIET = 0.03  # seconds without events that end a burst
+SETTLED_QUIET = 0.005  # the same, when every file's last event says its writer is done with it
+DONE = ("closed", "moved", "deleted")  # closed after writing, renamed into place, removed
 LONGEST_WAIT = 1.0  # a steady stream of events still gets a build this often
 GONE_RECHECK = 0.15  # a file that disappeared is looked at again after this
 RESCAN_EVERY = 60.0
@@ -41,7 +45,7 @@ def is_temporary(path: str) -> bool:
 
 
 class _Collector(FileSystemEventHandler):
-    def __init__(self, root: Path, output: Path | None, notify: Callable[[set[Path]], None]) -> None:
+    def __init__(self, root: Path, output: Path | None, notify: Callable[[set[Path], bool], None]) -> None:
         self.root = root
         self.output = output
         self.notify = notify
@@ -65,7 +69,7 @@ class _Collector(FileSystemEventHandler):
                 continue  # .obsidian/workspace.json, .git/, swap files: never a rebuild
             hints.add(path)
         if hints:
-            self.notify(hints)
+            self.notify(hints, event.event_type in DONE)
 
 
 class Watcher:
@@ -74,13 +78,16 @@ class Watcher:
     def __init__(self, builder: Builder, poll: bool = False,
                  on_build: Callable[[BuildResult], None] | None = None,
                  on_error: Callable[[Exception], None] | None = None,
-                 on_message: Callable[[str], None] | None = None) -> None:
+                 on_message: Callable[[str], None] | None = None,
+                 on_first_look: Callable[[dict[str, bytes]], None] | None = None) -> None:
         self.builder = builder
         self.poll = poll
         self.on_build = on_build or (lambda result: None)
+        self.on_first_look = on_first_look  # the changed entries' own pages, before the rest of a rebuild
         self.on_error = on_error or (lambda error: None)
         self.on_message = on_message or (lambda text: None)
         self.pending: set[Path] = set()
+        self.unsettled: set[Path] = set()  # pending paths whose last event was not a writer finishing
         self.first_event = 0.0
         self.last_event = 0.0
         self.lock = threading.Condition()
@@ -91,12 +98,18 @@ class Watcher:
 
     # -- events ------------------------------------------------------------------------------------
 
-    def hint(self, paths: set[Path]) -> None:
+    def hint(self, paths: set[Path], done: bool = False) -> None:
+        """Paths that may have changed; `done` when the event says the writer finished (a file closed
+        after writing, renamed into place or removed), so the burst need not wait long for more."""
         with self.lock:
             now = time.monotonic()
             if not self.pending:
                 self.first_event = now
             self.pending |= paths
+            if done:
+                self.unsettled -= paths
+            else:
+                self.unsettled |= paths
             self.last_event = now
             self.lock.notify_all()
 
@@ -155,11 +168,11 @@ class Watcher:
                     return None
             while not self.stopping.is_set():
                 now = time.monotonic()
-                quiet_until = self.last_event + QUIET
+                quiet_until = self.last_event + (QUIET if self.unsettled else SETTLED_QUIET)
                 if now >= quiet_until or now - self.first_event >= LONGEST_WAIT:
                     break
                 self.lock.wait(timeout=quiet_until - now)
-            burst, self.pending = self.pending, set()
+            burst, self.pending, self.unsettled = self.pending, set(), set()
             return burst
 
     def _loop(self) -> None:
@@ -174,7 +187,7 @@ class Watcher:
                 time.sleep(GONE_RECHECK)  # vim and friends: removed, then written again a moment later
                 with self.lock:
                     burst |= self.pending
-                    self.pending = set()
+                    self.pending, self.unsettled = set(), set()
             self._build(burst)
 
     def _wait_for_vault(self) -> None:
@@ -190,7 +203,7 @@ class Watcher:
 
     def _build(self, burst: set[Path] | None) -> None:
         try:
-            result = self.builder.build(burst) if burst is not None else self.builder.rescan()
+            result = self.builder.build(burst, self.on_first_look) if burst is not None else self.builder.rescan()
         except Exception as error:
             self.on_error(error)
             return

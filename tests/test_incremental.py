@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from conftest import snapshot, write
 from goalsite.build import Builder, build
 from goalsite.state import STATE_FILES
@@ -116,3 +118,45 @@ def test_two_goals_measuring_one_field_both_re_render(vault: Path, tmp_path: Pat
     rendered = set(builder.build([path]).rendered)
     assert {"goals/sleep.html", "goals/rest.html"} <= rendered
     same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_a_live_edit_shows_the_entry_page_first_with_its_final_bytes(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
+    builder.build()
+    looked: list[dict[str, bytes]] = []
+    path = write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited. [[sleep]]\n")
+    result = builder.build([path], looked.append)
+    assert [list(pages) for pages in looked] == [["journal/2026-11-05.html"]]
+    first = looked[0]["journal/2026-11-05.html"]
+    assert b"Day five, edited." in first
+    assert first == builder.files["journal/2026-11-05.html"]  # what the whole update wrote: no second reload
+    assert "journal/index.html" in result.rendered  # the rest of the update still happened
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+@pytest.mark.parametrize("text", [
+    "---\ntime: '08:00'\nmood: 6\nnights: 1\n---\nDay 5, earlier.\n",  # a new place among the day's entries
+    "---\nmood: 6\nnights: 1\ngoals: [nothing]\n---\nDay 5.\n",  # a new warning: every page's count changes
+    "---\nmood: 6\nnights: 1\nphq9: 12\n---\nDay 5.\n",  # a questionnaire: the note on every page may change
+])
+def test_no_first_look_when_other_pages_would_differ(vault: Path, tmp_path: Path, text: str) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
+    builder.build()
+    looked: list[dict[str, bytes]] = []
+    builder.build([write(vault, "journal/2026/2026-11-05.md", text)], looked.append)
+    assert looked == []
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_the_first_look_of_several_entries_at_once(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
+    builder.build()
+    looked: list[dict[str, bytes]] = []
+    paths = [write(vault, f"journal/2026/2026-11-0{day}.md", f"---\nmood: 6\nnights: 1\n---\nNew {day}. [[sleep]]\n")
+             for day in (4, 5)]
+    builder.build(paths, looked.append)
+    assert sorted(looked[0]) == ["journal/2026-11-04.html", "journal/2026-11-05.html"]
+    assert all(data == builder.files[name] for name, data in looked[0].items())

@@ -9,7 +9,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,8 +30,8 @@ class Running:
         self.builder = Builder(vault, out, TODAY, live=True)
         self.state = LiveState()
         self.server = PreviewServer(0, self.state)
-        self.watcher = Watcher(self.builder, False, lambda r: self.state.built(r, self.builder.files),
-                               self.state.failed)
+        self.watcher = Watcher(self.builder, False, lambda r: self.state.built(r, self.builder.site()),
+                               self.state.failed, on_first_look=self.state.first_look)
         self.watcher.start()
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
         self.thread.start()
@@ -113,11 +113,15 @@ def events(running: Running, origin: str | None = None) -> http.client.HTTPRespo
     return connection.getresponse()
 
 
-def next_message(response: http.client.HTTPResponse) -> dict[str, object]:
+def next_message(response: http.client.HTTPResponse,
+                 wanted: Callable[[dict[str, object]], bool] = lambda message: True) -> dict[str, object]:
+    """The next message (that is `wanted`: earlier ones may still be about the last change)."""
     while True:
         line = response.fp.readline().decode()
         if line.startswith("data: "):
-            return json.loads(line[6:])  # type: ignore[no-any-return]
+            message: dict[str, object] = json.loads(line[6:])
+            if wanted(message):
+                return message
 
 
 def test_the_reload_channel_checks_the_origin(running: Running) -> None:
@@ -133,17 +137,35 @@ def test_reload_after_a_change_and_the_overlay_on_error(running: Running) -> Non
     assert first["changed"] == [] and first["problems"] == []  # a fresh page is never reloaded
     target = running.builder.root / "journal/2026-11-02.md"
     target.write_text(ENTRY.format(text="Changed."))
-    message = next_message(response)
+    message = next_message(response)  # the entry's own page comes first, then what lists it
     assert "journal/2026-11-02.html" in message["changed"]  # type: ignore[operator]
     assert "journal/2026-11-01.html" not in message["changed"]  # type: ignore[operator]
     assert running.get("/journal/2026-11-02.html")[1].count(b"Changed.") == 1
 
     target.write_text("---\nmood: [6\n---\nBroken.\n")
-    message = next_message(response)
+    message = next_message(response, lambda m: bool(m["problems"]))
     assert any("journal/2026-11-02.md:2:7" in text for text in message["problems"])  # type: ignore[union-attr]
     target.write_text(ENTRY.format(text="Fixed."))
-    message = next_message(response)
+    message = next_message(response)  # messages come in order: this one is about the fix
     assert message["problems"] == []
+
+
+def test_an_entry_page_shown_first_is_not_reloaded_again(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    for day in range(1, 4):
+        write(vault, f"journal/2026-11-0{day}.md", ENTRY.format(text=f"Day {day}."))
+    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
+    state = LiveState()
+    state.built(builder.build(), builder.site())
+    path = write(vault, "journal/2026-11-02.md", ENTRY.format(text="Changed."))
+    result = builder.build([path], state.first_look)
+    assert state.history[-1] == (2, ("journal/2026-11-02.html",))
+    assert b"Changed." in state.files["journal/2026-11-02.html"]
+    state.built(result, builder.site())
+    assert "journal/2026-11-02.html" in result.report.written
+    version, changed = state.history[-1]
+    assert version == 3 and "journal/index.html" in changed and "journal/2026-11-02.html" not in changed
+    assert "journal/2026-11-01.html" not in changed
 
 
 def shows(page: Page, text: str, seconds: float = 10) -> None:

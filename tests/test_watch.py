@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from watchdog.observers import Observer
 
 from conftest import write
 from goalsite.build import Builder, BuildResult
-from goalsite.watch import Watcher, is_temporary
+from goalsite.watch import Watcher, _Collector, is_temporary
 
 TODAY = dt.date(2026, 11, 21)
 ENTRY = "---\nmood: 6\n---\n{text}\n"
@@ -191,6 +192,31 @@ def test_dot_folders_never_cause_a_build(tmp_path: Path) -> None:
         assert watching.watcher.builds == builds
     finally:
         watching.watcher.stop()
+
+
+def test_a_file_closed_after_writing_settles_the_burst(tmp_path: Path) -> None:
+    """The short quiet spell: a writer that closed its file is done with it; one still writing is not."""
+    vault = tmp_path / "vault"
+    path = write(vault, "journal/2026-11-01.md", ENTRY.format(text="x"))
+    watcher = Watcher(Builder(vault, tmp_path / "site", TODAY, live=True))  # not started: nothing takes the burst
+    observer = Observer()
+    observer.schedule(_Collector(vault, None, watcher.hint), str(vault), recursive=True)
+    observer.start()
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("more\n")
+            handle.flush()
+            deadline = time.monotonic() + 5
+            while path not in watcher.unsettled and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert watcher.unsettled == {path}  # modified, still open
+        deadline = time.monotonic() + 5
+        while watcher.unsettled and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert watcher.unsettled == set() and watcher.pending == {path}
+    finally:
+        observer.stop()
+        observer.join()
 
 
 @pytest.mark.parametrize("name", ["4913", ".x.md.swp", "x.md~", "#x.md#", ".#x.md", "x.md___jb_tmp___",
