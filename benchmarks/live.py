@@ -102,7 +102,6 @@ def measure(entries: int, edits: int, vaults: Path, pause: float = 1.0) -> dict[
             with open(path, "ab") as handle:
                 handle.write(b"\n" + token + b"\n")
             times.append(wait_for(port, [page], token) - written)
-        print(" ".join(f"{t*1000:.0f}" for t in times), file=sys.stderr)
         interrupted = time.perf_counter()
         server.send_signal(signal.SIGINT)  # what Ctrl-C sends
         server.wait(timeout=30)

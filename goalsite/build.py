@@ -21,7 +21,7 @@ from goalsite.markup import link_key
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
 from goalsite.pages import EVERYTHING, Page, entry_page, plan_data, plan_pages
-from goalsite.render import environment, static_files, theme_folders
+from goalsite.render import Compiled, environment, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, vault_folder
 from goalsite.views import Site
 
@@ -83,11 +83,12 @@ class Builder:
         self.env: jinja2.Environment | None = None
         self.goal_cache: GoalCache = {}
         self.csv_inputs: tuple[object, ...] = ()
+        self.compiled: dict[str, bytes] = {}  # templates compiled by an earlier build, kept with the state
         self.folders: list[Path] = []
         self.theme: tuple[tuple[str, int, int], ...] = ()
         self.outputs: dict[str, tuple[int, int]] = {}  # size and time of each file written (kept with the state)
         self.summary: state.Summary | None = None  # the state this builder resumed from, or last saved
-        self.drift: set[str] = set()  # files changed since the model file was saved
+        self.drift: set[str] = set()  # files read again since the model file was saved
         self.view: tuple[Site, dict[str, object]] | None = None  # a live build's last site and shared context
         self.places: dict[str, int] = {}  # each entry file's place among the last view's entries
 
@@ -136,15 +137,23 @@ class Builder:
             return None
         self.reading, self.vault, self.analysis, self.today = saved.reading, saved.vault, saved.analysis, summary.today
         self.reading.setting_problems = setting_problems
-        # measurements.csv on disk may be newer than the model's analysis: write it again when anything changed.
-        self.goal_cache, self.link_world = saved.goal_cache, saved.link_world
+        self.goal_cache, self.link_world, self.compiled = saved.goal_cache, saved.link_world, saved.compiled
+        if summary.drift:  # the files read since the model was saved, laid over it: what the last build saw
+            for rel, last in summary.drift.items():
+                if last is None:
+                    self.reading.sources.pop(rel, None)
+                    self.reading.files.pop(rel, None)
+                else:
+                    self.reading.sources[rel], self.reading.files[rel] = last
+            self.reading.found = summary.found
+            self.vault = assemble(self.reading, summary.today)
         self.folders = theme_folders(self.root, settings.theme)
         self.theme = state.signature(self.folders)
         self.outputs = summary.outputs
         intact = seen.intact if seen.intact is not None else state.unchanged_outputs(self.out, summary.outputs)
         self.files = dict.fromkeys(intact)
         self.summary, self.drift = summary, set(summary.drift)
-        changed = self.reading.reread(None, self.progress, seen.listing) | self.drift
+        changed = self.reading.reread(None, self.progress, seen.listing)
         today = self.fixed_today or today_in(settings)
         if today != summary.today or self.theme != summary.theme or len(intact) != len(summary.outputs):
             # A new day, a theme edit, or a written file edited or removed by hand: render every page again
@@ -159,6 +168,8 @@ class Builder:
             report = WriteReport((), len(self.files), ())
             if self.summary is not None and self.summary.sources != self.reading.listing:
                 self._save(report, model=False)  # files were touched, not changed: the next check is quick again
+            if self.summary is not None and self.summary.drift:  # the model's analysis is older than the last build
+                self.analysis = analyse(self.vault, today, self.goal_cache)
             return BuildResult(self.vault, self.analysis, self.out, report, ())
         self.drift |= changed
         before = self.vault
@@ -255,7 +266,7 @@ class Builder:
             if keys is None or not self.folders:
                 self.folders = theme_folders(vault.root, vault.settings.theme)
                 self.theme = state.signature(self.folders) if not self.live else ()
-            self.env = environment(self.folders)
+            self.env = environment(self.folders, self.compiled)
         folders, env = self.folders, self.env
         site = Site(vault, analysis)
         world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()))
@@ -292,11 +303,13 @@ class Builder:
             rendered.append(data.path)
         files["data/goals.json"] = goals_json(vault, analysis)
         csv_inputs = tuple((goal.id, goal.measurable, analysis.goals[goal.id]) for goal in vault.goals)
-        if csv_inputs != self.csv_inputs or "data/measurements.csv" not in self.files:
-            files["data/measurements.csv"] = measurements_csv(vault, analysis)
-            self.csv_inputs = csv_inputs
-        else:  # the same goals, each with the very same analysis: the same measurements
+        if "data/measurements.csv" in self.files and (
+                csv_inputs == self.csv_inputs  # the same goals, each with the very same analysis
+                or (keys is not None and not any(key.startswith("goal:") for key in keys))):  # no goal touched
             files["data/measurements.csv"] = self.files["data/measurements.csv"]
+        else:
+            files["data/measurements.csv"] = measurements_csv(vault, analysis)
+        self.csv_inputs = csv_inputs
         report = write_site(self.out, files, known=self.files, sweep_all=keys is None, written_elsewhere=elsewhere)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
@@ -309,10 +322,10 @@ class Builder:
     def _save(self, report: WriteReport, model: bool) -> None:
         """Leave the state beside the output for the next build (the watcher keeps its own in memory).
 
-        After a small change only the summary is written, with the changed files as `drift`: the next
-        build treats them as changed again, so the older model stays a sound start (writing the whole
-        model costs more than the change). Past `DRIFT_LIMIT` files, or after a whole render, the
-        model is written too."""
+        After a small change only the summary is written, with the files read since the model was saved
+        (`drift`), each as read: the next build lays them over the older model (writing the whole model
+        costs more than the change). Past `DRIFT_LIMIT` files, or after a whole render, the model is
+        written too."""
         assert self.out is not None and self.reading is not None and self.vault is not None
         assert self.analysis is not None and self.today is not None
         if self.outputs:
@@ -328,11 +341,16 @@ class Builder:
         model = model or self.summary is None or len(self.drift) > DRIFT_LIMIT
         if model:
             self.drift = set()
+        sources, files = self.reading.sources, self.reading.files
+        drift = {rel: (sources[rel], files[rel]) if rel in sources and rel in files else None for rel in self.drift}
         summary = state.Summary(str(self.root), str(self.out), self.reading.settings, self.theme, self.today,
                                 self.reading.listing, self.outputs, self.summary.model if self.summary else b"",
-                                frozenset(self.drift), len(vault.goals), len(vault.entries), vault.files_read,
+                                drift, self.reading.found, len(vault.goals), len(vault.entries), vault.files_read,
                                 vault.problems)
-        saved = state.Saved(self.reading, vault, self.analysis, self.goal_cache, self.csv_inputs, self.link_world)
+        if self.env is not None and isinstance(self.env.bytecode_cache, Compiled):
+            self.compiled = self.env.bytecode_cache.codes
+        saved = state.Saved(self.reading, vault, self.analysis, self.goal_cache, self.csv_inputs, self.link_world,
+                            self.compiled)
         state.save(self.out, summary, saved if model else None)
         self.summary = summary
 

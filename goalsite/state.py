@@ -4,7 +4,9 @@ Two files: a small summary (the settings, the theme's and every vault file's siz
 size and time of every file written, and what to report) and the model (what was read, parsed and
 analysed). The next build looks at every vault file's size and time (not its bytes); when nothing
 changed and the output is as it was left, it reports the summary and renders nothing, without
-loading the model. Otherwise it loads the model and parses and renders only what changed.
+loading the model. Otherwise it loads the model and parses and renders only what changed. A
+small change saves only the summary, with the few files read since the model was saved: the model
+is written again after a whole render or once many files changed.
 
 The state is a pickle, so it is signed: the key lives in the user's cache folder, never in the
 vault or the output. A state that was edited, synced from another machine, or written by another
@@ -34,7 +36,7 @@ from goalsite.vault import SourceFile, discover, listing_digest, vault_folder
 
 if TYPE_CHECKING:
     from goalsite.analysis import Analysis, GoalCache
-    from goalsite.load import Reading
+    from goalsite.load import FileRead, Reading
     from goalsite.model import Vault
 
 STATE = ".goalsite-state"
@@ -54,6 +56,7 @@ class Saved:
     goal_cache: GoalCache
     csv_inputs: tuple[object, ...]
     link_world: object
+    compiled: dict[str, bytes]  # the theme's templates, compiled (`render.Compiled`)
 
 
 @dataclass
@@ -68,7 +71,10 @@ class Summary:
     sources: bytes  # digest of what discovery found: every file's name, size and time, and its notes
     outputs: dict[str, tuple[int, int]]  # every file written: size, time
     model: bytes  # the signature of the model file that goes with this summary
-    drift: frozenset[str]  # files changed since the model was saved: the next build treats them as changed
+    # Files read again since the model was saved, each as the last build read it (None: it was gone),
+    # and what discovery said folder by folder: laid over the model, they give what the last build saw.
+    drift: dict[str, tuple[SourceFile, FileRead] | None]
+    found: dict[str, list[Problem]]
     goals: int
     entries: int
     files_read: int

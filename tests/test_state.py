@@ -7,7 +7,9 @@ import datetime as dt
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
 from test_cli import run
 from test_incremental import SUMMARIES, TODAY, same_as_fresh, vault_with_entries
@@ -155,6 +157,54 @@ def test_an_edit_and_its_undo_end_as_a_fresh_build(vault: Path, tmp_path: Path) 
     write(vault, "journal/2026/2026-11-05.md", original)
     result = build(vault, tmp_path / "site", TODAY)
     assert "journal/2026-11-05.html" in result.report.written
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_an_edit_no_goal_measures_keeps_the_measurements_and_the_compiled_theme(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    csv = tmp_path / "site" / "data" / "measurements.csv"
+    written_at = csv.stat().st_mtime_ns
+    write(vault, "journal/2025/2025-12-31.md", "---\nmood: 4\n---\nLast year, edited.\n")
+    result = build(vault, tmp_path / "site", TODAY)
+    assert "journal/2025-12-31.html" in result.report.written
+    assert csv.stat().st_mtime_ns == written_at
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_the_theme_is_compiled_once_and_kept_with_the_state(vault: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    compiled: list[str | None] = []
+    compile_source = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return compile_source(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited.\n")
+    result = build(vault, tmp_path / "site", TODAY)
+    assert "journal/2026-11-05.html" in result.report.written and compiled == []
+    theme = write(vault, "theme/templates/entry.html", '{% extends "base.html" %}{% block main %}Mine{% endblock %}\n')
+    build(vault, tmp_path / "site", TODAY)
+    assert compiled == ["entry.html"]  # only the template that changed
+    assert (tmp_path / "site" / "journal" / "2026-11-05.html").read_text().count("Mine") == 1
+    assert theme.exists()
+
+
+def test_pages_an_in_between_version_touched_are_rendered_again(vault: Path, tmp_path: Path) -> None:
+    """The in-between version measured a field that neither the model's version nor the last one has:
+    the goal that measures it showed the in-between value, and must not keep it."""
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    original = (vault / "journal" / "2026" / "2026-11-05.md").read_text()
+    write(vault, "journal/2026/2026-11-05.md", original.replace("nights: 1\n", "nights: 1\nwalks: 4\n"))
+    assert "goals/walks.html" in build(vault, tmp_path / "site", TODAY).rendered
+    write(vault, "journal/2026/2026-11-05.md", original)
+    result = build(vault, tmp_path / "site", TODAY)
+    assert "goals/walks.html" in result.report.written and "data/measurements.csv" in result.report.written
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
