@@ -394,11 +394,18 @@ def streaks(days: Iterable[dt.date], today: dt.date) -> tuple[int, int]:
 
 
 def daily_mood(entries: Iterable[Entry], today: dt.date) -> list[tuple[dt.date, Fraction]]:
-    by_day: dict[dt.date, list[Fraction]] = defaultdict(list)
+    by_day: dict[dt.date, list[float]] = defaultdict(list)
     for entry in entries:
-        if entry.date <= today and entry.mood is not None:
-            by_day[entry.date].append(exact(entry.mood))
-    return [(day, sum(values, Fraction(0)) / len(values)) for day, values in sorted(by_day.items())]
+        mood = entry.mood
+        if mood is not None and entry.date <= today:
+            by_day[entry.date].append(mood)
+    return [(day, _mean(tuple(sorted(values)))) for day, values in sorted(by_day.items())]
+
+
+@functools.lru_cache(maxsize=4096)
+def _mean(values: tuple[float, ...]) -> Fraction:
+    """Exact; cached, since a journal's days repeat a few mood combinations thousands of times."""
+    return sum((exact(value) for value in values), Fraction(0)) / len(values)
 
 
 # ---------------------------------------------------------------- all of it
@@ -421,19 +428,20 @@ GoalCache = dict[str, tuple[object, "GoalAnalysis"]]
 
 def analyse(vault: Vault, today: dt.date, cache: GoalCache | None = None) -> Analysis:
     """Every figure. With a `cache` kept between builds, a goal whose inputs did not change keeps its
-    analysis: its inputs are the goal, the entries that carry its field, the sessions, its latest GAS
-    rating, today and the settings (unchanged entries are the very same objects from build to build)."""
+    analysis: its inputs are the goal, the entries that carry its field, the sessions' days and goals,
+    its latest GAS rating, today and the settings (unchanged entries are the very same objects from
+    build to build)."""
     with collector_paused():
         return _analyse(vault, today, {} if cache is None else cache)
 
 
 def _analyse(vault: Vault, today: dt.date, cache: GoalCache) -> Analysis:
     latest, history = gas_history(vault, today)
+    sessions = tuple((entry.date, entry.goals) for entry in vault.sessions)  # what a goal's reviews use of them
     goals = {}
     for goal in vault.goals:
         field = goal.measurable.field if goal.measurable is not None else None
-        key = (goal, vault.with_field(field) if field else (), vault.sessions, latest.get(goal.id), today,
-               vault.settings)
+        key = (goal, vault.with_field(field) if field else (), sessions, latest.get(goal.id), today, vault.settings)
         known = cache.get(goal.id)
         if known is None or known[0] != key:
             known = cache[goal.id] = (key, analyse_goal(goal, vault, today, latest))

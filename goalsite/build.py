@@ -15,12 +15,12 @@ from goalsite import state
 from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, load_settings, today_in
 from goalsite.errors import UsageError
-from goalsite.export import goals_json, measurements_csv
+from goalsite.export import CsvCache, goals_json, measurements_csv
 from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone
 from goalsite.markup import link_key
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
-from goalsite.pages import EVERYTHING, Page, entry_page, plan_data, plan_pages
+from goalsite.pages import EVERYTHING, Page, entry_key, entry_page, plan_data, plan_pages
 from goalsite.render import Compiled, environment, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, vault_folder
 from goalsite.views import Site
@@ -83,6 +83,7 @@ class Builder:
         self.env: jinja2.Environment | None = None
         self.goal_cache: GoalCache = {}
         self.csv_inputs: tuple[object, ...] = ()
+        self.csv_rows: CsvCache = {}
         self.compiled: dict[str, bytes] = {}  # templates compiled by an earlier build, kept with the state
         self.folders: list[Path] = []
         self.theme: tuple[tuple[str, int, int], ...] = ()
@@ -241,16 +242,20 @@ class Builder:
         everyone = {f"goal:{goal.id}" for goal in after.goals}
         for rel in changed:
             was, now = old.get(rel), new.get(rel)
+            moved = was is None or now is None or (was.date, was.time, was.title) != (now.date, now.time, now.title)
+            # Every goal lists the sessions (its reviews) and weighs the GAS ratings: only what they say counts.
+            reviews = moved or (was is not None and now is not None
+                                and (was.session, was.goals, was.gas) != (now.session, now.goals, now.gas))
             for entry in (was, now):
                 if entry is None:
                     continue
-                keys |= {f"entry:{rel}", f"month:{entry.date:%Y-%m}", f"year:{entry.date.year}"}
+                keys |= {entry_key(entry), f"month:{entry.date:%Y-%m}", f"year:{entry.date.year}"}
                 keys |= {f"goal:{goal_id}" for goal_id in entry.goals}
                 for name in entry.fields:
                     keys |= measured.get(name, set())
-                if entry.session or entry.gas:
+                if (entry.session or entry.gas) and reviews:
                     keys |= everyone
-            if was is None or now is None or (was.date, was.time, was.title) != (now.date, now.time, now.title):
+            if moved:
                 keys |= _neighbours(before, was) | _neighbours(after, now)
                 keys |= _linking(after, rel)
         return keys
@@ -284,6 +289,12 @@ class Builder:
                 files[page.path] = self.files[page.path]
                 continue
             todo.append(page)
+        for index, entry in enumerate(vault.entries):
+            path = site.entry_href(entry)
+            if keys is not None and path in self.files and entry_key(entry) not in keys:
+                files[path] = self.files[path]
+                continue
+            todo.append(entry_page(site, entry, index))
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
         if not self.live and len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and can_fork():
             for path, written in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out)):
@@ -308,7 +319,7 @@ class Builder:
                 or (keys is not None and not any(key.startswith("goal:") for key in keys))):  # no goal touched
             files["data/measurements.csv"] = self.files["data/measurements.csv"]
         else:
-            files["data/measurements.csv"] = measurements_csv(vault, analysis)
+            files["data/measurements.csv"] = measurements_csv(vault, analysis, self.csv_rows)
         self.csv_inputs = csv_inputs
         report = write_site(self.out, files, known=self.files, sweep_all=keys is None, written_elsewhere=elsewhere)
         self.files = files
@@ -405,8 +416,8 @@ def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:
     index = next((i for i, other in enumerate(entries) if other.file == entry.file), None)
     if index is None:
         return set()
-    keys = {f"entry:{entries[i].file}" for i in (index - 1, index + 1) if 0 <= i < len(entries)}
-    keys |= {f"entry:{other.file}" for other in entries if other.date == entry.date}
+    keys = {entry_key(entries[i]) for i in (index - 1, index + 1) if 0 <= i < len(entries)}
+    keys |= {entry_key(other) for other in entries if other.date == entry.date}
     return keys
 
 
@@ -414,5 +425,5 @@ def _linking(vault: Vault, rel: str) -> set[str]:
     """Entries whose [[links]] name this file: they may now resolve, or no longer."""
     stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
     names = {stem, stem[:10]}
-    return {f"entry:{entry.file}" for entry in vault.entries
+    return {entry_key(entry) for entry in vault.entries
             if any(link_key(link.target).lower() in names for link in entry.links)}

@@ -102,16 +102,27 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def measurements_csv(vault: Vault, analysis: Analysis) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["goal", "field", "date", "value", "unit", "file", "line"])
+CsvCache = dict[str, tuple[object, str]]  # goal id → (its measurable and analysis, its rows)
+
+
+def measurements_csv(vault: Vault, analysis: Analysis, cache: CsvCache | None = None) -> bytes:
+    """Every goal's measurements. With a `cache` kept between builds, a goal with the very same
+    analysis keeps its rows."""
+    cache = {} if cache is None else cache
+    parts = ["goal,field,date,value,unit,file,line\n"]
     for goal in vault.goals:
         measurable = goal.measurable
         if measurable is None or measurable.field is None:
             continue
-        for measurement in analysis.goals[goal.id].measurements:
-            writer.writerow([_cell(goal.id), _cell(measurable.field), measurement.date.isoformat(),
-                             _decimal(measurement.value), _cell(measurable.unit or ""),
-                             _cell(measurement.location.file), measurement.location.line])
-    return buffer.getvalue().encode("utf-8")
+        result = analysis.goals[goal.id]
+        known = cache.get(goal.id)
+        if known is None or known[0] != (goal.id, measurable, result):
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            for measurement in result.measurements:
+                writer.writerow([_cell(goal.id), _cell(measurable.field), measurement.date.isoformat(),
+                                 _decimal(measurement.value), _cell(measurable.unit or ""),
+                                 _cell(measurement.location.file), measurement.location.line])
+            known = cache[goal.id] = ((goal.id, measurable, result), buffer.getvalue())
+        parts.append(known[1])
+    return "".join(parts).encode("utf-8")

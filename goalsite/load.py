@@ -93,6 +93,8 @@ class Reading:
         if hints is None:
             self.listing = listing_digest(sources, self.setting_problems + problems)
         def covered(rel: str) -> bool:
+            if hints is None:  # the whole vault was scanned
+                return True
             parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
             return any(parent == folder or (deep and (folder == "" or parent.startswith(folder + "/")))
                        for folder, deep in scan)

@@ -38,6 +38,8 @@ def _summary(path: str, template: str, title: str, nav: str,
 
 
 def plan_pages(site: Site) -> list[Page]:
+    """Every page but the entries' own (`entry_page`, one for each entry: planned by the build as it
+    goes, since a small change re-renders only a few of thousands)."""
     vault = site.vault
     pages = [
         _summary("index.html", "index.html", "Overview", "index.html", lambda info: site.overview_view()),
@@ -67,14 +69,18 @@ def plan_pages(site: Site) -> list[Page]:
         pages.append(Page(f"journal/{key}.html", "journal_month.html", f"Journal: {name}", "journal/index.html",
                           lambda info, key=key, entries=entries: site.journal_month_view(key, entries),  # type: ignore[misc]
                           frozenset({f"month:{key}"})))
-    pages.extend(entry_page(site, entry, index) for index, entry in enumerate(vault.entries))
     return pages
+
+
+def entry_key(entry: Entry) -> str:
+    """What an entry's own page depends on."""
+    return f"entry:{entry.file}"
 
 
 def entry_page(site: Site, entry: Entry, index: int) -> Page:
     """One entry's own page; `index` is its place in the vault's entries, which gives its neighbours."""
     return Page(site.entry_href(entry), "entry.html", entry.title or long_date(entry.date), "journal/index.html",
-                lambda info: site.entry_view(entry, index, info), frozenset({f"entry:{entry.file}"}))
+                lambda info: site.entry_view(entry, index, info), frozenset({entry_key(entry)}))
 
 
 @dataclass(frozen=True)

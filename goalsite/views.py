@@ -439,23 +439,31 @@ class Site:
                             for day, level in reversed(ratings)]}
 
     def journal_months(self) -> list[tuple[str, list[Entry]]]:
+        return self._months
+
+    @functools.cached_property
+    def _months(self) -> list[tuple[str, list[Entry]]]:
         months: dict[str, list[Entry]] = defaultdict(list)
         for entry in self.vault.entries:
-            months[entry.date.strftime("%Y-%m")].append(entry)
+            day = entry.date
+            months[f"{day.year:04d}-{day.month:02d}"].append(entry)
         return sorted(months.items(), reverse=True)
 
     def journal_index_view(self) -> dict[str, Any]:
         months = self.journal_months()
-        recent = list(reversed(self.vault.entries))[:40]
+        recent = list(reversed(self.vault.entries[-40:]))
         year = self.today.year
         moods = self._moods_by_day()
+        in_year = [d for d in moods if d.year == year]
+        by_month: dict[int, list[dt.date]] = defaultdict(list)
+        for day in in_year:
+            by_month[day.month].append(day)
         rows = []
         for month in range(1, 13):
-            days = [d for d in moods if d.year == year and d.month == month]
+            days = by_month[month]
             rated = [moods[d] for d in days if moods[d] is not None]
             rows.append((dt.date(year, month, 1).strftime("%B"), str(len(days)),
                          number_text(round(sum(rated) / len(rated), 1)) if rated else "—"))  # type: ignore[arg-type]
-        in_year = [d for d in moods if d.year == year]
         pixels = year_pixels(year, {d: v for d, v in moods.items() if d.year == year}, *self.settings.mood_scale,
                              title=f"{year} in pixels",
                              summary=f"{year}: {plural(len(in_year), 'day')} with an entry.", rows=rows,

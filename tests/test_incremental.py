@@ -160,3 +160,19 @@ def test_the_first_look_of_several_entries_at_once(vault: Path, tmp_path: Path) 
     builder.build(paths, looked.append)
     assert sorted(looked[0]) == ["journal/2026-11-04.html", "journal/2026-11-05.html"]
     assert all(data == builder.files[name] for name, data in looked[0].items())
+
+
+def test_a_session_note_touches_every_goal_only_when_what_reviews_use_changes(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    session = write(vault, "journal/2026/2026-11-06.md", "---\nsession: true\ngoals: [sleep]\n---\nTalked.\n")
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    builder.build()
+    write(vault, "journal/2026/2026-11-06.md", "---\nsession: true\ngoals: [sleep]\n---\nTalked about walks.\n")
+    body_only = builder.build([session])
+    assert "goals/sleep.html" in body_only.rendered and "goals/walks.html" not in body_only.rendered
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+    write(vault, "journal/2026/2026-11-06.md", "---\nsession: true\n---\nTalked about everything.\n")
+    unlinked = builder.build([session])  # a session linked to no goal reviews every goal
+    assert "goals/walks.html" in unlinked.rendered
+    assert "Session" in (tmp_path / "site" / "goals" / "walks.html").read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
