@@ -296,8 +296,16 @@ class Builder:
                 continue
             todo.append(entry_page(site, entry, index))
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
+        sealed: list[bytes] = []  # the model, pickled while the workers render
         if not self.live and len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and can_fork():
-            for path, written in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out)):
+            def meanwhile() -> None:
+                """The parent's own share while the workers render: the data files, and the model to save."""
+                files.update(self._data_files(site, vault, analysis, keys, rendered))
+                if keys is None:
+                    sealed.append(state.seal(self._saved(vault, analysis)))
+
+            for path, written in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out),
+                                                      meanwhile):
                 files[path] = None
                 rendered.append(path)
                 if written:
@@ -306,6 +314,20 @@ class Builder:
             for page in todo:
                 files[page.path] = _render_page(env, shared, page)
                 rendered.append(page.path)
+            files.update(self._data_files(site, vault, analysis, keys, rendered))
+        report = write_site(self.out, files, known=self.files, sweep_all=keys is None, written_elsewhere=elsewhere)
+        self.files = files
+        self.vault, self.today, self.analysis = vault, today, analysis
+        if self.live:
+            self.view, self.places = (site, shared), {}
+        else:
+            self._save(report, model=keys is None, sealed=sealed[0] if sealed else None)
+        return BuildResult(vault, analysis, self.out, report, tuple(rendered))
+
+    def _data_files(self, site: Site, vault: Vault, analysis: Analysis, keys: set[str] | None,
+                    rendered: list[str]) -> dict[str, bytes | None]:
+        """The site's data files that the change touches made again, the others as they were."""
+        files: dict[str, bytes | None] = {}
         for data in plan_data(site):
             if keys is not None and data.path in self.files and not data.deps & keys:
                 files[data.path] = self.files[data.path]
@@ -321,22 +343,23 @@ class Builder:
         else:
             files["data/measurements.csv"] = measurements_csv(vault, analysis, self.csv_rows)
         self.csv_inputs = csv_inputs
-        report = write_site(self.out, files, known=self.files, sweep_all=keys is None, written_elsewhere=elsewhere)
-        self.files = files
-        self.vault, self.today, self.analysis = vault, today, analysis
-        if self.live:
-            self.view, self.places = (site, shared), {}
-        else:
-            self._save(report, model=keys is None)
-        return BuildResult(vault, analysis, self.out, report, tuple(rendered))
+        return files
 
-    def _save(self, report: WriteReport, model: bool) -> None:
+    def _saved(self, vault: Vault, analysis: Analysis) -> state.Saved:
+        """The model, as the state keeps it."""
+        assert self.reading is not None
+        if self.env is not None and isinstance(self.env.bytecode_cache, Compiled):
+            self.compiled = self.env.bytecode_cache.codes
+        return state.Saved(self.reading, vault, analysis, self.goal_cache, self.csv_inputs, self.link_world,
+                           self.compiled)
+
+    def _save(self, report: WriteReport, model: bool, sealed: bytes | None = None) -> None:
         """Leave the state beside the output for the next build (the watcher keeps its own in memory).
 
         After a small change only the summary is written, with the files read since the model was saved
         (`drift`), each as read: the next build lays them over the older model (writing the whole model
         costs more than the change). Past `DRIFT_LIMIT` files, or after a whole render, the model is
-        written too."""
+        written too. `sealed`: the model, pickled already."""
         assert self.out is not None and self.reading is not None and self.vault is not None
         assert self.analysis is not None and self.today is not None
         if self.outputs:
@@ -358,11 +381,7 @@ class Builder:
                                 self.reading.listing, self.outputs, self.summary.model if self.summary else b"",
                                 drift, self.reading.found, len(vault.goals), len(vault.entries), vault.files_read,
                                 vault.problems)
-        if self.env is not None and isinstance(self.env.bytecode_cache, Compiled):
-            self.compiled = self.env.bytecode_cache.codes
-        saved = state.Saved(self.reading, vault, self.analysis, self.goal_cache, self.csv_inputs, self.link_world,
-                            self.compiled)
-        state.save(self.out, summary, saved if model else None)
+        state.save(self.out, summary, (sealed or state.seal(self._saved(vault, self.analysis))) if model else None)
         self.summary = summary
 
 
@@ -378,32 +397,36 @@ def _render_page(env: jinja2.Environment, shared: dict[str, object], page: Page)
 
 
 # What the forked workers render: set just before they start, so each inherits it (nothing is pickled).
-_JOB: tuple[Path, jinja2.Environment, dict[str, object], list[Page]] | None = None
+_JOB: tuple[Path, jinja2.Environment, dict[str, object], list[Page], set[str]] | None = None
 
 
 def _render_chunk(chunk: range) -> list[tuple[str, bool]]:
     """In a worker: render and write some pages; (path, written) for each."""
     assert _JOB is not None
-    out, env, shared, todo = _JOB
+    out, env, shared, todo, previous = _JOB
     done = []
     for index in chunk:
         page = todo[index]
-        done.append((page.path, write_if_changed(out / page.path, _render_page(env, shared, page))))
+        new = page.path not in previous  # not written by any build before: no need to look at it first
+        done.append((page.path, write_if_changed(out / page.path, _render_page(env, shared, page), new)))
     return done
 
 
 def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, object], todo: list[Page],
-                         previous: set[str]) -> list[tuple[str, bool]]:
+                         previous: set[str], meanwhile: Callable[[], None]) -> list[tuple[str, bool]]:
     """A whole build's pages rendered and written by one process per core (forked, so they share the
-    model without copying it). The marker lists the pages first, so a build stopped halfway still knows them."""
+    model without copying it), while this process does `meanwhile`. The marker lists the pages first,
+    so a build stopped halfway still knows them."""
     global _JOB
     announce(out, previous | {page.path for page in todo})
     for name in sorted({page.template for page in todo}):
         env.get_template(name)  # compiled once, here, rather than in every worker
-    _JOB = (out, env, shared, todo)
+    _JOB = (out, env, shared, todo, previous)
     try:
         with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
-            return [item for done in pool.imap_unordered(_render_chunk, chunks(len(todo), 50)) for item in done]
+            results = pool.imap_unordered(_render_chunk, chunks(len(todo), 50))
+            meanwhile()
+            return [item for done in results for item in done]
     finally:
         _JOB = None
 

@@ -79,18 +79,29 @@ def _manifest_bytes(files: set[str]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Atomically write `data` to `path` unless it already holds exactly those bytes. True when written."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_if_changed(path: Path, data: bytes, new: bool = False) -> bool:
+    """Atomically write `data` to `path` unless it already holds exactly those bytes. True when written.
+    `new`: the caller knows the file is not there, so it is not looked at first."""
+    if not new:
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return False
+        except OSError:
+            pass
     temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
+        try:
+            descriptor = os.open(temporary, flags, 0o666)
+        except FileNotFoundError:  # its folder is new
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(temporary, flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+        finally:
+            os.close(descriptor)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -197,18 +197,22 @@ def _write(path: Path, data: bytes) -> None:
         path.unlink(missing_ok=True)
 
 
-def save(out: Path, summary: Summary, saved: Saved | None) -> None:
-    """Written beside the output, the model first; a build that cannot save them starts from scratch next time.
-    `saved` None keeps the model file as it is (nothing in it changed)."""
+def seal(saved: Saved) -> bytes:
+    """The model as its file holds it (`save` signs it)."""
+    with collector_paused():
+        return pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def save(out: Path, summary: Summary, model: bytes | None) -> None:
+    """Written beside the output, the model (`seal`) first; a build that cannot save them starts from
+    scratch next time. `model` None keeps the model file as it is (nothing in it changed)."""
     key = _key()
     if key is None:
         forget(out)
         return
-    if saved is not None:
-        with collector_paused():
-            data = pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
-        summary.model = _mac(key, data)
-        _write(out / MODEL, _HEADER + summary.model + data)
+    if model is not None:
+        summary.model = _mac(key, model)
+        _write(out / MODEL, _HEADER + summary.model + model)
     with collector_paused():
         data = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
     _write(out / STATE, _HEADER + _mac(key, data) + data)

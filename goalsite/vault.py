@@ -181,8 +181,10 @@ def read_source(source: SourceFile) -> tuple[bytes | None, Problem | None]:
     try:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         descriptor = os.open(source.path, flags)
-        with os.fdopen(descriptor, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        try:
+            data = _read_up_to(descriptor, MAX_FILE_BYTES + 1, min(source.size, MAX_FILE_BYTES) + 1)
+        finally:
+            os.close(descriptor)
     except FileNotFoundError:
         return None, Problem(where, Severity.WARNING, "unreadable",
                              "This file disappeared while goalsite was reading the vault.",
@@ -194,6 +196,19 @@ def read_source(source: SourceFile) -> tuple[bytes | None, Problem | None]:
     if len(data) > MAX_FILE_BYTES:
         return None, _too_large(where, len(data))
     return data, None
+
+
+def _read_up_to(descriptor: int, limit: int, expected: int) -> bytes:
+    """At most `limit` bytes, asking first for the `expected` size (a file may have grown since it was listed)."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = os.read(descriptor, min(limit - size, expected if not parts else 1 << 16))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
 
 
 def _too_large(where: Location, size: int) -> Problem:
