@@ -139,6 +139,7 @@ class Builder:
         self.reading, self.vault, self.analysis, self.today = saved.reading, saved.vault, saved.analysis, summary.today
         self.reading.setting_problems = setting_problems
         self.goal_cache, self.link_world, self.compiled = saved.goal_cache, saved.link_world, saved.compiled
+        self.csv_rows = saved.csv_rows
         if summary.drift:  # the files read since the model was saved, laid over it: what the last build saw
             for rel, last in summary.drift.items():
                 if last is None:
@@ -182,8 +183,8 @@ class Builder:
         place. Only when that gives the very bytes the whole update will: each entry keeps its date,
         time and file (so its address and neighbours), its questionnaires (the PHQ-9 note on every
         page) and the kinds of its problems (the counts on every page). Otherwise nothing."""
-        assert self.reading is not None and self.env is not None
-        if self.view is None or not changed or len(changed) > FIRST_LOOK_MOST:
+        assert self.reading is not None
+        if self.view is None or self.env is None or not changed or len(changed) > FIRST_LOOK_MOST:
             return {}
         site, shared = self.view
         entries = site.vault.entries
@@ -351,7 +352,7 @@ class Builder:
         if self.env is not None and isinstance(self.env.bytecode_cache, Compiled):
             self.compiled = self.env.bytecode_cache.codes
         return state.Saved(self.reading, vault, analysis, self.goal_cache, self.csv_inputs, self.link_world,
-                           self.compiled)
+                           self.compiled, self.csv_rows)
 
     def _save(self, report: WriteReport, model: bool, sealed: bytes | None = None) -> None:
         """Leave the state beside the output for the next build (the watcher keeps its own in memory).

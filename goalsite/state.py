@@ -36,6 +36,7 @@ from goalsite.vault import SourceFile, discover, listing_digest, vault_folder
 
 if TYPE_CHECKING:
     from goalsite.analysis import Analysis, GoalCache
+    from goalsite.export import CsvCache
     from goalsite.load import FileRead, Reading
     from goalsite.model import Vault
 
@@ -57,6 +58,7 @@ class Saved:
     csv_inputs: tuple[object, ...]
     link_world: object
     compiled: dict[str, bytes]  # the theme's templates, compiled (`render.Compiled`)
+    csv_rows: CsvCache  # each goal's rows of measurements.csv
 
 
 @dataclass

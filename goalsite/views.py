@@ -55,7 +55,9 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else many or word + 's'}"
 
 
+@functools.lru_cache(maxsize=16384)
 def long_date(day: dt.date | None) -> str:
+    """`Sat 21 Nov 2026` (remembered: a journal names the same days on many pages)."""
     return f"{day:%a} {day.day} {day:%b %Y}" if day is not None else ""
 
 
@@ -91,9 +93,24 @@ class PageInfo:
     title: str
     nav: str  # the NAV entry this page belongs to
 
-    @property
+    @functools.cached_property
     def root(self) -> str:
         return "../" * self.path.count("/")
+
+
+class EntrySummary(dict[str, Any]):
+    """An entry as lists show it; its `excerpt` is made only when a template asks for it (an entry's
+    own page does not show it, and there are thousands of those)."""
+
+    def __init__(self, entry: Entry, facts: dict[str, Any]) -> None:
+        super().__init__(facts)
+        self.entry = entry
+
+    def __missing__(self, key: str) -> Any:
+        if key != "excerpt":
+            raise KeyError(key)
+        excerpt = self["excerpt"] = plain_excerpt(self.entry.body, 24)
+        return excerpt
 
 
 def chart_context(chart: Chart) -> dict[str, Any]:
@@ -234,7 +251,7 @@ class Site:
         }
 
     def entry_summary(self, entry: Entry) -> dict[str, Any]:
-        return {
+        return EntrySummary(entry, {
             "href": self.entry_href(entry),
             "date": long_date(entry.date),
             "iso": entry.date.isoformat(),
@@ -246,8 +263,7 @@ class Site:
             "session": entry.session,
             "wins": entry.wins,
             "setbacks": entry.setbacks,
-            "excerpt": plain_excerpt(entry.body, 24),
-        }
+        })
 
     def mood_chart(self, days: int) -> Chart | None:
         start = self.today - dt.timedelta(days=days - 1)
@@ -576,6 +592,10 @@ class Site:
     # -- wins, review, assessments, problems --------------------------------------------------------------
 
     def wins_list(self) -> list[dict[str, Any]]:
+        return self._wins
+
+    @functools.cached_property
+    def _wins(self) -> list[dict[str, Any]]:
         wins = [{"date": long_date(e.date), "iso": e.date, "text": win, "href": self.entry_href(e)}
                 for e in self.vault.entries if e.date <= self.today for win in e.wins]
         return sorted(wins, key=lambda w: w["iso"], reverse=True)
