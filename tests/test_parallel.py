@@ -61,3 +61,18 @@ def test_a_first_read_spread_over_workers_finds_the_same_vault(vault: Path, tmp_
     assert many.vault.problems == one.vault.problems and len(many.vault.problems) >= 2
     assert many.vault.entries == one.vault.entries and many.vault.goals == one.vault.goals
     assert site(tmp_path / "many") == site(tmp_path / "one")
+
+
+def test_the_model_saved_while_workers_render_is_a_sound_start(vault: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model is pickled while the workers render: the next build starts from it, not from scratch."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    build(vault, tmp_path / "many", TODAY)
+    write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited. [[sleep]]\n")
+    result = build(vault, tmp_path / "many", TODAY)
+    assert "journal/2026-11-04.html" not in result.rendered and "journal/2026-11-05.html" in result.report.written
+    assert "data/measurements.csv" in result.report.written  # nights changed: the sleep goal's rows
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
+    build(vault, tmp_path / "one", TODAY)
+    assert site(tmp_path / "many") == site(tmp_path / "one")
