@@ -497,8 +497,8 @@ def _parse_entry(source: SourceFile, fields: Map, body: str, body_line: int, fac
     shift = body_line - 1
     for found in facts.fields:
         if found.key not in values:
-            values[found.key] = FieldValue(parse_number(found.value), found.value,
-                                           Location(source.rel, found.line + shift, found.column))
+            values[found.key] = FieldValue(parse_number(found.value), found.value, source.rel, found.line + shift,
+                                           found.column)
 
     mood = values.get("mood")
     if mood is not None:
@@ -512,7 +512,7 @@ def _parse_entry(source: SourceFile, fields: Map, body: str, body_line: int, fac
                           f"`mood` is {mood.number:g}, outside your mood scale of {low:g} to {high:g}, "
                           "so it was not charted.",
                           f"Use a number from {low:g} to {high:g}, or change `mood_scale` in goalsite.yaml.")
-            values["mood"] = FieldValue(None, mood.text, mood.location)
+            values["mood"] = FieldValue.at(None, mood.text, mood.location)
 
     goal_keys = []
     goals_node = fields.get("goals")
@@ -520,8 +520,8 @@ def _parse_entry(source: SourceFile, fields: Map, body: str, body_line: int, fac
         text = reader.text(item, "goals")
         if text:
             target = text[2:-2].split("|")[0] if text.startswith("[[") and text.endswith("]]") else text
-            goal_keys.append(Link(target.strip(), None, reader.at(item)))
-    links = tuple(Link(link.target, link.alias, Location(source.rel, link.line + shift, link.column))
+            goal_keys.append(Link.at(target.strip(), None, reader.at(item)))
+    links = tuple(Link(link.target, link.alias, source.rel, link.line + shift, link.column)
                   for link in facts.links)
 
     return Entry(
@@ -556,7 +556,7 @@ def _flatten(key: str, node: Node, values: dict[str, FieldValue], reader: FieldR
         if isinstance(current, Map):
             stack.extend((f"{path}.{child}", value) for child, (_k, value) in reversed(current.entries.items()))
         elif isinstance(current, Scalar) and not current.is_null:
-            values[path] = FieldValue(parse_number(current.value), current.value, reader.at(current))
+            values[path] = FieldValue.at(parse_number(current.value), current.value, reader.at(current))
 
 
 def _parse_gas_ratings(node: Node | None, reader: FieldReader) -> list[GasRating]:
