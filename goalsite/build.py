@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -420,8 +421,11 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
     so a build stopped halfway still knows them."""
     global _JOB
     announce(out, previous | {page.path for page in todo})
-    for name in sorted({page.template for page in todo}):
-        env.get_template(name)  # compiled once, here, rather than in every worker
+    # Every template compiled once, here, rather than in every worker (and kept with the model). One that
+    # does not compile is left to the page that uses it, which says so plainly.
+    for name in sorted({page.template for page in todo} | set(env.list_templates(extensions=["html"]))):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
     _JOB = (out, env, shared, todo, previous)
     try:
         with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:

@@ -561,8 +561,12 @@ class Site:
         return [{"date": day, "kind": kind, "text": text, "href": href, "goals": goals}
                 for day, _order, kind, text, href, goals in found]
 
-    def timeline_years(self) -> list[int]:
+    @functools.cached_property
+    def _timeline_years(self) -> list[int]:
         return sorted({event["date"].year for event in self.events}, reverse=True)
+
+    def timeline_years(self) -> list[int]:
+        return self._timeline_years
 
     def timeline_view(self, goal: Goal | None = None, year: int | None = None) -> dict[str, Any]:
         """All of one goal's events, or one year's, or (the main timeline) the last twelve months':

@@ -76,3 +76,14 @@ def test_the_model_saved_while_workers_render_is_a_sound_start(vault: Path, tmp_
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
     build(vault, tmp_path / "one", TODAY)
     assert site(tmp_path / "many") == site(tmp_path / "one")
+
+
+def test_a_template_that_does_not_compile_is_reported_by_the_page_that_uses_it(vault: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    vault_with_entries(vault)
+    write(vault, "theme/templates/unused.html", "{% if %}")  # no page uses it: the site is still built
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    assert len(build(vault, tmp_path / "site", TODAY).rendered) == 32
+    write(vault, "theme/templates/entry.html", "{% extends 'base.html' %}{% block main %}{% if %}{% endblock %}")
+    with pytest.raises(UsageError, match=r"The theme has a problem, so no page was written: .*entry\.html:1: "):
+        build(vault, tmp_path / "site", TODAY)
