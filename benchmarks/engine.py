@@ -16,6 +16,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,14 +59,16 @@ def main() -> None:
     size = sum(path.stat().st_size for path in vault.rglob("*") if path.is_file())
     print(f"vault: {args.entries:,} entries + 30 goals, {size / 1024 / 1024:.1f} MiB")
     goalsite = command()
-    output = args.vaults / f"{args.entries}-site"
+    sites = Path(tempfile.mkdtemp(prefix="goalsite-engine-"))  # a new folder for each cold build (README.md)
     results: dict[str, list[tuple[float, float, int]]] = {"check": [], "build (cold)": [], "build (nothing changed)": []}
-    for _ in range(args.runs):
-        results["check"].append(measure([goalsite, "check", str(vault), "--today", TODAY]))
-        shutil.rmtree(output, ignore_errors=True)
-        build = [goalsite, "build", str(vault), "-o", str(output), "--today", TODAY]
-        results["build (cold)"].append(measure(build))
-        results["build (nothing changed)"].append(measure(build))
+    try:
+        for number in range(args.runs):
+            results["check"].append(measure([goalsite, "check", str(vault), "--today", TODAY]))
+            build = [goalsite, "build", str(vault), "-o", str(sites / f"site-{number}"), "--today", TODAY]
+            results["build (cold)"].append(measure(build))
+            results["build (nothing changed)"].append(measure(build))
+    finally:
+        shutil.rmtree(sites, ignore_errors=True)
     print(f"{'command':<26}{'median s':>10}{'peak MiB':>10}")
     for name, runs in results.items():
         codes = {code for _s, _m, code in runs}
