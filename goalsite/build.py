@@ -7,7 +7,7 @@ import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -23,7 +23,7 @@ from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
 from goalsite.pages import EVERYTHING, Page, entry_key, entry_page, plan_data, plan_pages
 from goalsite.render import Compiled, environment, static_files, theme_folders
-from goalsite.vault import THEME_FOLDER, vault_folder
+from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
 from goalsite.views import Site
 
 PARALLEL_FROM = 400  # pages to render before a whole build spreads them over the cores
@@ -149,7 +149,7 @@ class Builder:
                 else:
                     self.reading.sources[rel], self.reading.files[rel] = last
             self.reading.found = summary.found
-            self.vault = assemble(self.reading, summary.today)
+            self.vault = _laid_over(saved.vault, summary.drift) or assemble(self.reading, summary.today)
         self.folders = theme_folders(self.root, settings.theme)
         self.theme = state.signature(self.folders)
         self.outputs = summary.outputs
@@ -171,7 +171,8 @@ class Builder:
             report = WriteReport((), len(self.files), ())
             if self.summary is not None and self.summary.sources != self.reading.listing:
                 self._save(report, model=False)  # files were touched, not changed: the next check is quick again
-            if self.summary is not None and self.summary.drift:  # the model's analysis is older than the last build
+            if self.summary is not None and self.summary.drift:  # the model's vault and analysis are older
+                self.vault = assemble(self.reading, today)
                 self.analysis = analyse(self.vault, today, self.goal_cache)
             return BuildResult(self.vault, self.analysis, self.out, report, ())
         self.drift |= changed
@@ -434,6 +435,23 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
             return [item for done in results for item in done]
     finally:
         _JOB = None
+
+
+def _laid_over(vault: Vault, drift: dict[str, tuple[SourceFile, FileRead] | None]) -> Vault | None:
+    """The model's vault with the entries read since it was saved laid over it: the last build's goals
+    and entries, in order, which is what telling what a change touches needs (not its problems: a
+    build that renders nothing assembles the vault it reports). None when a goal file is among them."""
+    goal_files = {goal.file for goal in vault.goals}
+    goal_ids = frozenset(goal.id for goal in vault.goals)
+    entries = {entry.file: entry for entry in vault.entries}
+    for rel, last in drift.items():
+        if rel in goal_files or (last is not None and last[1].parsed.goal is not None):
+            return None
+        entries.pop(rel, None)
+        alone = entry_alone(last[1].parsed, goal_ids, ()) if last is not None else None
+        if alone is not None:
+            entries[rel] = alone[0]
+    return replace(vault, entries=tuple(sorted(entries.values(), key=lambda entry: entry.sort_key)))
 
 
 def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:

@@ -208,6 +208,27 @@ def test_pages_an_in_between_version_touched_are_rendered_again(vault: Path, tmp
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
+def test_builds_after_added_deleted_and_moved_entries_each_end_as_a_fresh_build(vault: Path, tmp_path: Path) -> None:
+    """Each build starts from the model with the files read since laid over it: the neighbours and
+    months it re-renders are those of what the last build saw, not of the older model."""
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    model = tmp_path / "site" / ".goalsite-model"
+    saved_at = model.stat().st_mtime_ns
+    steps = [
+        lambda: write(vault, "journal/2026/2026-11-04-b.md", "---\ndate: 2026-11-04\ntime: '23:00'\n---\nLate.\n"),
+        lambda: (vault / "journal" / "2026" / "2026-11-06.md").unlink(),
+        lambda: write(vault, "journal/2026/2026-11-04-b.md", "---\ndate: 2026-10-30\n---\nMoved back.\n"),
+        lambda: write(vault, "journal/2026/2026-11-05.md", "---\nmood: 3\n---\nDay five, no nights.\n"),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        result = build(vault, tmp_path / "site", TODAY)
+        assert result.rendered, number
+        same_as_fresh(vault, tmp_path / "site", tmp_path / f"fresh-{number}")
+    assert model.stat().st_mtime_ns == saved_at  # every build started from the first model
+
+
 def test_the_model_is_saved_again_when_many_files_changed(vault: Path, tmp_path: Path) -> None:
     vault_with_entries(vault)
     build(vault, tmp_path / "site", TODAY)
