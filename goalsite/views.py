@@ -112,6 +112,12 @@ class EntrySummary(dict[str, Any]):
         excerpt = self["excerpt"] = plain_excerpt(self.entry.body, 24)
         return excerpt
 
+    def __contains__(self, key: object) -> bool:
+        return key == "excerpt" or super().__contains__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default  # noqa: SIM401 (dict.get would not call __missing__)
+
 
 def chart_context(chart: Chart) -> dict[str, Any]:
     return {"svg": chart.svg, "summary": chart.summary, "columns": chart.columns, "rows": chart.rows,

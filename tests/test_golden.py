@@ -32,3 +32,15 @@ def test_the_example_site_matches_the_golden_copy(tmp_path: Path, request: pytes
     assert sorted(built) == sorted(golden)
     changed = [name for name in built if built[name] != golden[name]]
     assert changed == [], f"{len(changed)} files differ; after a deliberate change run pytest --update-golden"
+
+
+def test_an_entry_summary_makes_its_excerpt_when_a_theme_asks_for_it_in_any_way() -> None:
+    import datetime as dt
+
+    from goalsite.model import Entry
+    from goalsite.views import EntrySummary
+
+    entry = Entry("journal/2026-11-21.md", dt.date(2026, 11, 21), body="# Day\n\nA walk by the river, **slowly**.\n")
+    summary = EntrySummary(entry, {"title": "Day"})
+    assert "excerpt" in summary and summary.get("excerpt") == "Day A walk by the river, slowly."
+    assert summary["excerpt"] == "Day A walk by the river, slowly." and summary.get("nothing", 1) == 1
