@@ -299,17 +299,20 @@ class Builder:
                 continue
             todo.append(entry_page(site, entry, index))
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
+        read_back: dict[str, bytes | None] = {}  # of those, what a live builder read back to serve
         sealed: list[bytes] = []  # the model, pickled while the workers render
-        if not self.live and len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and can_fork():
+        # Forked workers for a whole build: never once a watcher's threads run (`can_fork`), so a live
+        # builder uses them for its first build only, and reads back what they wrote to serve it.
+        if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and can_fork():
             def meanwhile() -> None:
                 """The parent's own share while the workers render: the data files, and the model to save."""
                 files.update(self._data_files(site, vault, analysis, keys, rendered))
-                if keys is None:
+                if keys is None and not self.live:
                     sealed.append(state.seal(self._saved(vault, analysis)))
 
             for path, written in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out),
                                                       meanwhile):
-                files[path] = None
+                files[path] = read_back[path] = (self.out / path).read_bytes() if self.live else None
                 rendered.append(path)
                 if written:
                     elsewhere.append(path)
@@ -318,7 +321,8 @@ class Builder:
                 files[page.path] = _render_page(env, shared, page)
                 rendered.append(page.path)
             files.update(self._data_files(site, vault, analysis, keys, rendered))
-        report = write_site(self.out, files, known=self.files, sweep_all=keys is None, written_elsewhere=elsewhere)
+        report = write_site(self.out, files, known={**self.files, **read_back}, sweep_all=keys is None,
+                            written_elsewhere=elsewhere)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
         if self.live:

@@ -108,7 +108,7 @@ class Reading:
         for rel in changed:
             del self.sources[rel]
             self.files.pop(rel, None)
-        if not self.files and not self.keep_last_good and len(sources) >= PARALLEL_FROM and can_fork():
+        if not self.files and len(sources) >= PARALLEL_FROM and can_fork():  # a first read (live or not)
             for source in sources:
                 self.sources[source.rel] = source
             for rel, read in _read_in_processes(sources, self.settings, progress):

@@ -87,3 +87,30 @@ def test_a_template_that_does_not_compile_is_reported_by_the_page_that_uses_it(v
     write(vault, "theme/templates/entry.html", "{% extends 'base.html' %}{% block main %}{% if %}{% endblock %}")
     with pytest.raises(UsageError, match=r"The theme has a problem, so no page was written: .*entry\.html:1: "):
         build(vault, tmp_path / "site", TODAY)
+
+
+def test_a_live_first_build_uses_the_workers_and_serves_what_they_wrote(vault: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`watch` and `serve` start with a whole build, before any thread of theirs runs: it may fork."""
+    from goalsite.build import Builder
+
+    vault_with_entries(vault)
+    one = Builder(vault, tmp_path / "one", TODAY, live=True)
+    one.build()
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    calls: list[str] = []
+    for module, name in ((goalsite.build, "_render_in_processes"), (goalsite.load, "_read_in_processes")):
+        spread = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, name=name, spread=spread: calls.append(name) or spread(*args))
+    many = Builder(vault, tmp_path / "many", TODAY, live=True)
+    first = many.build()
+    assert sorted(calls) == ["_read_in_processes", "_render_in_processes"]
+    assert len(first.report.written) == 36 and first.report.unchanged == 0
+    assert many.site() == one.site() and len(many.site()) == 36  # every file, in memory to be served
+    assert site(tmp_path / "many") == site(tmp_path / "one")
+    looked: list[dict[str, bytes]] = []
+    path = write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 1\n---\nDay five, live. [[sleep]]\n")
+    many.build([path], looked.append)
+    assert [list(pages) for pages in looked] == [["journal/2026-11-05.html"]]
+    assert b"Day five, live." in many.site()["journal/2026-11-05.html"]
