@@ -112,7 +112,10 @@ class Builder:
         before = {rel: self.reading.files.get(rel) for rel in map(self.reading.relative, changes) if rel}
         changed = self.reading.reread(changes)
         if first_look is not None:
-            pages = self._first_look(changed, before)
+            try:
+                pages = self._first_look(changed, before)
+            except Exception:  # only ever an early look: the whole update below says what went wrong
+                pages = {}
             if pages:
                 first_look(pages)
         return self._update(changed, today)

@@ -176,3 +176,20 @@ def test_a_session_note_touches_every_goal_only_when_what_reviews_use_changes(va
     assert "goals/walks.html" in unlinked.rendered
     assert "Session" in (tmp_path / "site" / "goals" / "walks.html").read_text()
     same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_the_update_still_happens_when_the_early_page_cannot_be_made(vault: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
+    builder.build()
+
+    def broken(*args: object) -> dict[str, bytes]:
+        raise RuntimeError("an early page that cannot be made")
+
+    monkeypatch.setattr(builder, "_first_look", broken)
+    looked: list[dict[str, bytes]] = []
+    path = write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nStill shown.\n")
+    result = builder.build([path], looked.append)
+    assert looked == [] and "journal/2026-11-05.html" in result.report.written
+    assert "Still shown." in (tmp_path / "site" / "journal" / "2026-11-05.html").read_text()
