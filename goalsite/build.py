@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -427,6 +426,8 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
     """A whole build's pages rendered and written by one process per core (forked, so they share the
     model without copying it), while this process does `meanwhile`. The marker lists the pages first,
     so a build stopped halfway still knows them."""
+    import multiprocessing  # here: a build that forks nothing need not load it
+
     global _JOB
     announce(out, previous | {page.path for page in todo})
     # Every template compiled once, here, rather than in every worker (and kept with the model). One that

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import traceback
-import webbrowser
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -271,6 +270,8 @@ def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, p
             thread.start()
             _echo(f"Serving the dashboard at {server.url} (only to this computer). Press Ctrl-C to stop.")
             if open_browser:
+                import webbrowser
+
                 webbrowser.open(server.url)
         else:
             _echo(f"Watching {builder.root} for changes, building into {builder.out}. Press Ctrl-C to stop.")

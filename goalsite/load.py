@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
 import os
 import sys
 import threading
@@ -155,6 +154,8 @@ def _read(source: SourceFile, settings: Settings, old: FileRead | None = None) -
 def can_fork() -> bool:
     """Whether work may be spread over forked processes: only where fork is safe (not on macOS, whose
     system libraries may not survive it) and only from a process with no other thread."""
+    import multiprocessing  # here: a build that forks nothing need not load it
+
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods() \
         and threading.active_count() == 1
 
@@ -178,6 +179,8 @@ def _read_chunk(chunk: range) -> list[tuple[str, FileRead]]:
 def _read_in_processes(sources: list[SourceFile], settings: Settings,
                        progress: Progress | None) -> list[tuple[str, FileRead]]:
     """A first whole read spread over one forked process per core; each sends back what it parsed."""
+    import multiprocessing
+
     global _JOB
     _JOB = (sources, settings)
     found: list[tuple[str, FileRead]] = []
