@@ -82,8 +82,7 @@ class Builder:
         self.analysis: Analysis | None = None
         self.env: jinja2.Environment | None = None
         self.goal_cache: GoalCache = {}
-        self.csv_inputs: tuple[object, ...] = ()
-        self.csv_rows: CsvCache = {}
+        self.csv_rows: CsvCache = {}  # each goal's rows of measurements.csv, kept while its analysis is the same
         self.compiled: dict[str, bytes] = {}  # templates compiled by an earlier build, kept with the state
         self.folders: list[Path] = []
         self.theme: tuple[tuple[str, int, int], ...] = ()
@@ -102,12 +101,12 @@ class Builder:
               first_look: Callable[[dict[str, bytes]], None] | None = None) -> BuildResult:
         """Everything (no `changes`), or only what the changed paths touch. With `first_look`, a live
         build hands it the changed entries' own pages as soon as they are made, before the rest."""
+        changes = list(changes) if changes is not None else None
         today = self.fixed_today or (today_in(self.reading.settings) if self.reading else None)
         if changes is None or self.reading is None or self.vault is None or today != self.today \
                 or self._touches_everything(changes):
             return self._everything()
         assert today is not None
-        changes = list(changes)
         before = {rel: self.reading.files.get(rel) for rel in map(self.reading.relative, changes) if rel}
         changed = self.reading.reread(changes)
         if first_look is not None:
@@ -314,7 +313,9 @@ class Builder:
 
             for path, written in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out),
                                                       meanwhile):
-                files[path] = read_back[path] = (self.out / path).read_bytes() if self.live else None
+                files[path] = None
+                if self.live:
+                    files[path] = read_back[path] = (self.out / path).read_bytes()
                 rendered.append(path)
                 if written:
                     elsewhere.append(path)
@@ -323,8 +324,8 @@ class Builder:
                 files[page.path] = _render_page(env, shared, page)
                 rendered.append(page.path)
             files.update(self._data_files(site, vault, analysis, keys, rendered))
-        report = write_site(self.out, files, known={**self.files, **read_back}, sweep_all=keys is None,
-                            written_elsewhere=elsewhere)
+        report = write_site(self.out, files, known={**self.files, **read_back} if read_back else self.files,
+                            sweep_all=keys is None, written_elsewhere=elsewhere)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
         if self.live:
@@ -344,23 +345,15 @@ class Builder:
             files[data.path] = data.make()
             rendered.append(data.path)
         files["data/goals.json"] = goals_json(vault, analysis)
-        csv_inputs = tuple((goal.id, goal.measurable, analysis.goals[goal.id]) for goal in vault.goals)
-        if "data/measurements.csv" in self.files and (
-                csv_inputs == self.csv_inputs  # the same goals, each with the very same analysis
-                or (keys is not None and not any(key.startswith("goal:") for key in keys))):  # no goal touched
-            files["data/measurements.csv"] = self.files["data/measurements.csv"]
-        else:
-            files["data/measurements.csv"] = measurements_csv(vault, analysis, self.csv_rows)
-        self.csv_inputs = csv_inputs
+        files["data/measurements.csv"] = measurements_csv(vault, analysis, self.csv_rows)
         return files
 
     def _saved(self, vault: Vault, analysis: Analysis) -> state.Saved:
         """The model, as the state keeps it."""
         assert self.reading is not None
-        if self.env is not None and isinstance(self.env.bytecode_cache, Compiled):
-            self.compiled = self.env.bytecode_cache.codes
-        return state.Saved(self.reading, vault, analysis, self.goal_cache, self.csv_inputs, self.link_world,
-                           self.compiled, self.csv_rows)
+        cache = self.env.bytecode_cache if self.env is not None else None
+        compiled = cache.codes if isinstance(cache, Compiled) else self.compiled
+        return state.Saved(self.reading, vault, analysis, self.goal_cache, self.link_world, compiled, self.csv_rows)
 
     def _save(self, report: WriteReport, model: bool, sealed: bytes | None = None) -> None:
         """Leave the state beside the output for the next build (the watcher keeps its own in memory).

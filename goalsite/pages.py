@@ -54,7 +54,7 @@ def plan_pages(site: Site) -> list[Page]:
         _summary("problems.html", "problems.html", "Problems", "", lambda info: site.problems_view()),
         _summary("search.html", "search.html", "Search", "search.html", lambda info: site.search_view()),
     ]
-    for year in site.timeline_years():
+    for year in site.timeline_years:
         pages.append(Page(site.timeline_year_path(year), "timeline.html", f"Timeline {year}", "timeline.html",
                           lambda info, year=year: site.timeline_view(year=year),  # type: ignore[misc]
                           frozenset({f"year:{year}"})))
@@ -64,7 +64,7 @@ def plan_pages(site: Site) -> list[Page]:
                           lambda info, goal=goal: site.goal_view(goal, info), keys))  # type: ignore[misc]
         pages.append(Page(site.goal_timeline_path(goal.id), "timeline.html", f"Timeline: {goal.title}",
                           "timeline.html", lambda info, goal=goal: site.timeline_view(goal), keys))  # type: ignore[misc]
-    for key, entries in site.journal_months():
+    for key, entries in site.journal_months:
         name = dt.date(int(key[:4]), int(key[5:]), 1).strftime("%B %Y")
         pages.append(Page(f"journal/{key}.html", "journal_month.html", f"Journal: {name}", "journal/index.html",
                           lambda info, key=key, entries=entries: site.journal_month_view(key, entries),  # type: ignore[misc]

@@ -55,7 +55,6 @@ class Saved:
     vault: Vault
     analysis: Analysis
     goal_cache: GoalCache
-    csv_inputs: tuple[object, ...]
     link_world: object
     compiled: dict[str, bytes]  # the theme's templates, compiled (`render.Compiled`)
     csv_rows: CsvCache  # each goal's rows of measurements.csv

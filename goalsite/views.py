@@ -336,7 +336,7 @@ class Site:
     def overview_view(self) -> dict[str, Any]:
         goals = sorted(self.vault.goals, key=lambda g: (not (g.focus and g.status == "active"), g.file))
         active = [self.goal_summary(g) for g in goals if g.status == "active"]
-        recent_wins = self.wins_list()[:5]
+        recent_wins = self.wins_list[:5]
         mood = self.mood_chart(30)
         achieved = [self.goal_summary(g) for g in self.vault.goals if g.status == "achieved"]
         return {
@@ -460,11 +460,8 @@ class Site:
                 "ratings": [{"date": long_date(day), "level": f"{level:+d}" if level else "0"}
                             for day, level in reversed(ratings)]}
 
-    def journal_months(self) -> list[tuple[str, list[Entry]]]:
-        return self._months
-
     @functools.cached_property
-    def _months(self) -> list[tuple[str, list[Entry]]]:
+    def journal_months(self) -> list[tuple[str, list[Entry]]]:
         months: dict[str, list[Entry]] = defaultdict(list)
         for entry in self.vault.entries:
             day = entry.date
@@ -472,7 +469,7 @@ class Site:
         return sorted(months.items(), reverse=True)
 
     def journal_index_view(self) -> dict[str, Any]:
-        months = self.journal_months()
+        months = self.journal_months
         recent = list(reversed(self.vault.entries[-40:]))
         year = self.today.year
         moods = self._moods_by_day()
@@ -568,11 +565,8 @@ class Site:
                 for day, _order, kind, text, href, goals in found]
 
     @functools.cached_property
-    def _timeline_years(self) -> list[int]:
-        return sorted({event["date"].year for event in self.events}, reverse=True)
-
     def timeline_years(self) -> list[int]:
-        return self._timeline_years
+        return sorted({event["date"].year for event in self.events}, reverse=True)
 
     def timeline_view(self, goal: Goal | None = None, year: int | None = None) -> dict[str, Any]:
         """All of one goal's events, or one year's, or (the main timeline) the last twelve months':
@@ -592,7 +586,7 @@ class Site:
         return {
             "goal": self.goal_summary(goal) if goal else None,
             "year": year,
-            "years": [{"year": y, "href": self.timeline_year_path(y)} for y in self.timeline_years()],
+            "years": [{"year": y, "href": self.timeline_year_path(y)} for y in self.timeline_years],
             "months": [{"name": dt.date(int(k[:4]), int(k[5:]), 1).strftime("%B %Y"), "events": v}
                        for k, v in sorted(months.items(), reverse=True)],
             "filters": [{"id": g.id, "title": g.title, "href": self.goal_timeline_path(quote(g.id))}
@@ -601,11 +595,8 @@ class Site:
 
     # -- wins, review, assessments, problems --------------------------------------------------------------
 
-    def wins_list(self) -> list[dict[str, Any]]:
-        return self._wins
-
     @functools.cached_property
-    def _wins(self) -> list[dict[str, Any]]:
+    def wins_list(self) -> list[dict[str, Any]]:
         wins = [{"date": long_date(e.date), "iso": e.date, "text": win, "href": self.entry_href(e)}
                 for e in self.vault.entries if e.date <= self.today for win in e.wins]
         return sorted(wins, key=lambda w: w["iso"], reverse=True)
@@ -618,7 +609,7 @@ class Site:
                          or self.analysis.goals[g.id].track == "achieved"],
             "milestones": [{"date": long_date(day), "title": title, "goal": goal.title,
                             "href": self.goal_href(goal.id)} for day, title, goal in milestones],
-            "wins": self.wins_list(),
+            "wins": self.wins_list,
             "streak": {"current": self.analysis.streak_current, "longest": self.analysis.streak_longest},
         }
 

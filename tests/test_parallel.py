@@ -19,17 +19,22 @@ def site(folder: Path) -> dict[str, bytes]:
     return {name: data for name, (data, _time) in snapshot(folder).items() if name not in STATE_FILES}
 
 
+def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str, calls: list[str]) -> None:
+    """`module.name` still runs, and each call is noted in `calls`."""
+    spread = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: calls.append(name) or spread(*args))
+
+
 def test_workers_build_the_same_site_as_one_process(vault: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     vault_with_entries(vault)
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
     one = build(vault, tmp_path / "one", TODAY)
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
-    calls: list[int] = []
-    spread = goalsite.build._render_in_processes
-    monkeypatch.setattr(goalsite.build, "_render_in_processes", lambda *args: calls.append(1) or spread(*args))
+    calls: list[str] = []
+    counted(monkeypatch, goalsite.build, "_render_in_processes", calls)
     many = build(vault, tmp_path / "many", TODAY)
-    assert calls == [1]
+    assert calls == ["_render_in_processes"]
     assert sorted(many.rendered) == sorted(one.rendered) and len(many.rendered) == 32
     assert many.report.written == one.report.written and len(many.report.written) == 36
     assert site(tmp_path / "many") == site(tmp_path / "one")
@@ -53,11 +58,10 @@ def test_a_first_read_spread_over_workers_finds_the_same_vault(vault: Path, tmp_
     write(vault, "journal/2026/2026-11-13.md", b"\xff\xfe\x00broken")
     one = build(vault, tmp_path / "one", TODAY)
     monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
-    calls: list[int] = []
-    spread = goalsite.load._read_in_processes
-    monkeypatch.setattr(goalsite.load, "_read_in_processes", lambda *args: calls.append(1) or spread(*args))
+    calls: list[str] = []
+    counted(monkeypatch, goalsite.load, "_read_in_processes", calls)
     many = build(vault, tmp_path / "many", TODAY)
-    assert calls == [1]
+    assert calls == ["_read_in_processes"]
     assert many.vault.problems == one.vault.problems and len(many.vault.problems) >= 2
     assert many.vault.entries == one.vault.entries and many.vault.goals == one.vault.goals
     assert site(tmp_path / "many") == site(tmp_path / "one")
@@ -100,9 +104,8 @@ def test_a_live_first_build_uses_the_workers_and_serves_what_they_wrote(vault: P
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
     monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
     calls: list[str] = []
-    for module, name in ((goalsite.build, "_render_in_processes"), (goalsite.load, "_read_in_processes")):
-        spread = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda *args, name=name, spread=spread: calls.append(name) or spread(*args))
+    counted(monkeypatch, goalsite.build, "_render_in_processes", calls)
+    counted(monkeypatch, goalsite.load, "_read_in_processes", calls)
     many = Builder(vault, tmp_path / "many", TODAY, live=True)
     first = many.build()
     assert sorted(calls) == ["_read_in_processes", "_render_in_processes"]
