@@ -14,10 +14,10 @@ import jinja2
 from goalsite import state
 from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, load_settings, today_in
-from goalsite.errors import UsageError
 from goalsite.export import CsvCache, goals_json, measurements_csv
-from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone
-from goalsite.markup import link_key
+from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone, note_names
+from goalsite.errors import Problem, Severity, UsageError
+from goalsite.markup import link_key, plain_excerpt
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
 from goalsite.pages import EVERYTHING, Page, entry_key, entry_page, plan_data, plan_pages
@@ -91,6 +91,8 @@ class Builder:
         self.drift: set[str] = set()  # files read again since the model file was saved
         self.view: tuple[Site, dict[str, object]] | None = None  # a live build's last site and shared context
         self.places: dict[str, int] = {}  # each entry file's place among the last view's entries
+        self.exact = False  # `vault` and `analysis` are the very ones the last build made (not an older model's)
+        self.model_analysis: Analysis | None = None  # the analysis in the model file, while it is the last build's
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
@@ -150,13 +152,18 @@ class Builder:
                 else:
                     self.reading.sources[rel], self.reading.files[rel] = last
             self.reading.found = summary.found
-            self.vault = _laid_over(saved.vault, summary.drift) or assemble(self.reading, summary.today)
+            laid = _laid_over(saved.vault, summary.drift)
+            # The last build's problems are in the summary; its figures are the model's when every change
+            # since was a body's (`Summary.same_figures`).
+            self.vault = replace(laid, problems=summary.problems) if laid else assemble(self.reading, summary.today)
         self.folders = theme_folders(self.root, settings.theme)
         self.theme = state.signature(self.folders)
         self.outputs = summary.outputs
         intact = seen.intact if seen.intact is not None else state.unchanged_outputs(self.out, summary.outputs)
         self.files = dict.fromkeys(intact)
         self.summary, self.drift = summary, set(summary.drift)
+        self.exact = not summary.drift or summary.same_figures
+        self.model_analysis = self.analysis if self.exact else None
         changed = self.reading.reread(None, self.progress, seen.listing)
         today = self.fixed_today or today_in(settings)
         if today != summary.today or self.theme != summary.theme or len(intact) != len(summary.outputs):
@@ -175,11 +182,42 @@ class Builder:
             if self.summary is not None and self.summary.drift:  # the model's vault and analysis are older
                 self.vault = assemble(self.reading, today)
                 self.analysis = analyse(self.vault, today, self.goal_cache)
+                self.exact = True
             return BuildResult(self.vault, self.analysis, self.out, report, ())
         self.drift |= changed
+        places = self._bodies_only(changed)
+        if places is not None:
+            return self._render(self.vault, today, set(), places)
         before = self.vault
         vault = assemble(self.reading, today)
         return self._render(vault, today, self._keys(before, vault, changed))
+
+    def _bodies_only(self, changed: set[str]) -> dict[int, Entry] | None:
+        """When the changed files are entries whose bodies alone changed, past what lists show of them
+        (`_listed`): each one's new linked entry, by its place among the vault's entries. The rest of
+        the vault and its analysis stay as they are, exactly what `assemble` and `analyse` would make
+        again. None otherwise, and when the vault in memory is an older model's."""
+        assert self.reading is not None and self.vault is not None
+        if not self.exact or len(changed) > FIRST_LOOK_MOST:
+            return None
+        entries = self.vault.entries
+        places = {entry.file: place for place, entry in enumerate(entries) if entry.file in changed}
+        goal_ids = frozenset(goal.id for goal in self.vault.goals)
+        notes = {name for entry in entries for name in note_names(entry)}
+        found: dict[int, Entry] = {}
+        for rel in changed:
+            read, place = self.reading.files.get(rel), places.get(rel)
+            if read is None or read.parsed.goal is not None or place is None:
+                return None
+            alone = entry_alone(read.parsed, goal_ids, notes)
+            if alone is None:
+                return None
+            entry, problems = alone
+            had = tuple(problem for problem in self.vault.problems if problem.location.file == rel)
+            if _shown(entry, tuple(sorted(problems, key=Problem.sort_key))) != _shown(entries[place], had):
+                return None
+            found[place] = entry
+        return found
 
     def _first_look(self, changed: set[str], before: dict[str, FileRead | None]) -> dict[str, bytes]:
         """The changed entries' own pages, made from the last build's view with each new entry in its
@@ -201,7 +239,7 @@ class Builder:
                 return {}
             was = entry_alone(old.parsed, goal_ids, site.notes)
             now = entry_alone(new.parsed, goal_ids, site.notes)
-            if was is None or now is None or was[1] != now[1] or was[0] != entries[place]:
+            if was is None or now is None or _severities(was[1]) != _severities(now[1]) or was[0] != entries[place]:
                 return {}
             entry = now[0]
             if entry.sort_key != was[0].sort_key or entry.questionnaires != was[0].questionnaires:
@@ -236,9 +274,12 @@ class Builder:
         goal_files = {goal.file for goal in before.goals} | {goal.file for goal in after.goals}
         if changed & goal_files:
             return None
-        keys = {EVERYTHING}
+        keys: set[str] = set()
         old = {entry.file: entry for entry in before.entries}
         new = {entry.file: entry for entry in after.entries}
+        # What lists showed: unknown when the vault in memory is an older model's (its problems are older).
+        shown_before = _listed(before, changed) if self.exact else {}
+        shown_after = _listed(after, changed)
         measured: dict[str, set[str]] = {}  # field → the goals that measure it (several may share one)
         for goal in after.goals:
             if goal.measurable and goal.measurable.field:
@@ -246,6 +287,11 @@ class Builder:
         everyone = {f"goal:{goal.id}" for goal in after.goals}
         for rel in changed:
             was, now = old.get(rel), new.get(rel)
+            if was is not None and now is not None and shown_before.get(rel) == shown_after.get(rel):
+                # Only its body changed, past what lists show of it: its own page and its year's search.
+                keys |= {entry_key(now), f"search:{now.date.year}"}
+                continue
+            keys.add(EVERYTHING)
             moved = was is None or now is None or (was.date, was.time, was.title) != (now.date, now.time, now.title)
             # Every goal lists the sessions (its reviews) and weighs the GAS ratings: only what they say counts.
             reviews = moved or (was is not None and now is not None
@@ -253,7 +299,8 @@ class Builder:
             for entry in (was, now):
                 if entry is None:
                     continue
-                keys |= {entry_key(entry), f"month:{entry.date:%Y-%m}", f"year:{entry.date.year}"}
+                keys |= {entry_key(entry), f"month:{entry.date:%Y-%m}", f"year:{entry.date.year}",
+                         f"search:{entry.date.year}"}
                 keys |= {f"goal:{goal_id}" for goal_id in entry.goals}
                 for name in entry.fields:
                     keys |= measured.get(name, set())
@@ -264,13 +311,26 @@ class Builder:
                 keys |= _linking(after, rel)
         return keys
 
-    def _render(self, vault: Vault, today: dt.date, keys: set[str] | None) -> BuildResult:
+    def _render(self, vault: Vault, today: dt.date, keys: set[str] | None,
+                bodies: dict[int, Entry] | None = None) -> BuildResult:
         with collector_paused():
-            return self._render_all(vault, today, keys)
+            return self._render_all(vault, today, keys, bodies)
 
-    def _render_all(self, vault: Vault, today: dt.date, keys: set[str] | None) -> BuildResult:
+    def _render_all(self, vault: Vault, today: dt.date, keys: set[str] | None,
+                    bodies: dict[int, Entry] | None = None) -> BuildResult:
+        """Render what `keys` touch (None: everything). With `bodies` (from `_bodies_only`), only those
+        entries' own pages and their years' search data: the vault's other entries, its analysis and
+        every other page stay as they are."""
         assert self.out is not None
-        analysis = analyse(vault, today, self.goal_cache)
+        if bodies is not None:
+            assert self.analysis is not None
+            keys = {f"search:{entry.date.year}" for entry in bodies.values()}
+            changed = list(vault.entries)
+            for place, entry in bodies.items():
+                changed[place] = entry
+            vault, analysis = replace(vault, entries=tuple(changed)), self.analysis
+        else:
+            analysis = analyse(vault, today, self.goal_cache)
         if keys is None or self.env is None:  # templates are compiled once, again only when the theme may change
             if keys is None or not self.folders:
                 self.folders = theme_folders(vault.root, vault.settings.theme)
@@ -288,17 +348,11 @@ class Builder:
             {name: data for name, data in self.files.items() if name.startswith("assets/")}
         rendered: list[str] = []
         todo: list[Page] = []
-        for page in plan_pages(site):
-            if keys is not None and page.path in self.files and not page.deps & keys:
-                files[page.path] = self.files[page.path]
-                continue
-            todo.append(page)
-        for index, entry in enumerate(vault.entries):
-            path = site.entry_href(entry)
-            if keys is not None and path in self.files and entry_key(entry) not in keys:
-                files[path] = self.files[path]
-                continue
-            todo.append(entry_page(site, entry, index))
+        if bodies is not None:  # the same pages as last time, and only these change
+            files = dict(self.files)
+            todo = [entry_page(site, entry, place) for place, entry in sorted(bodies.items())]
+        else:
+            todo = self._plan(site, keys, files)
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
         read_back: dict[str, bytes | None] = {}  # of those, what a live builder read back to serve
         sealed: list[bytes] = []  # the model, pickled while the workers render
@@ -327,12 +381,28 @@ class Builder:
         report = write_site(self.out, files, known={**self.files, **read_back} if read_back else self.files,
                             sweep_all=keys is None, written_elsewhere=elsewhere)
         self.files = files
-        self.vault, self.today, self.analysis = vault, today, analysis
+        self.vault, self.today, self.analysis, self.exact = vault, today, analysis, True
         if self.live:
             self.view, self.places = (site, shared), {}
         else:
             self._save(report, model=keys is None, sealed=sealed[0] if sealed else None)
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
+
+    def _plan(self, site: Site, keys: set[str] | None, files: dict[str, bytes | None]) -> list[Page]:
+        """The pages that `keys` touch, to render; the others go into `files` as they were."""
+        todo: list[Page] = []
+        for page in plan_pages(site):
+            if keys is not None and page.path in self.files and not page.deps & keys:
+                files[page.path] = self.files[page.path]
+                continue
+            todo.append(page)
+        for index, entry in enumerate(site.vault.entries):
+            path = site.entry_href(entry)
+            if keys is not None and path in self.files and entry_key(entry) not in keys:
+                files[path] = self.files[path]
+                continue
+            todo.append(entry_page(site, entry, index))
+        return todo
 
     def _data_files(self, site: Site, vault: Vault, analysis: Analysis, keys: set[str] | None,
                     rendered: list[str]) -> dict[str, bytes | None]:
@@ -344,7 +414,10 @@ class Builder:
                 continue
             files[data.path] = data.make()
             rendered.append(data.path)
-        files["data/goals.json"] = goals_json(vault, analysis)
+        if analysis is not self.analysis or "data/goals.json" not in self.files:
+            files["data/goals.json"] = goals_json(vault, analysis)
+        else:  # made from the goals and their analysis alone, which are the same
+            files["data/goals.json"] = self.files["data/goals.json"]
         files["data/measurements.csv"] = measurements_csv(vault, analysis, self.csv_rows)
         return files
 
@@ -377,12 +450,13 @@ class Builder:
         model = model or self.summary is None or len(self.drift) > DRIFT_LIMIT
         if model:
             self.drift = set()
+            self.model_analysis = self.analysis
         sources, files = self.reading.sources, self.reading.files
         drift = {rel: (sources[rel], files[rel]) if rel in sources and rel in files else None for rel in self.drift}
         summary = state.Summary(str(self.root), str(self.out), self.reading.settings, self.theme, self.today,
                                 self.reading.listing, self.outputs, self.summary.model if self.summary else b"",
-                                drift, self.reading.found, len(vault.goals), len(vault.entries), vault.files_read,
-                                vault.problems)
+                                drift, self.reading.found, self.analysis is self.model_analysis, len(vault.goals),
+                                len(vault.entries), vault.files_read, vault.problems)
         state.save(self.out, summary, (sealed or state.seal(self._saved(vault, self.analysis))) if model else None)
         self.summary = summary
 
@@ -453,6 +527,25 @@ def _laid_over(vault: Vault, drift: dict[str, tuple[SourceFile, FileRead] | None
         if alone is not None:
             entries[rel] = alone[0]
     return replace(vault, entries=tuple(sorted(entries.values(), key=lambda entry: entry.sort_key)))
+
+
+def _severities(problems: list[Problem]) -> list[Severity]:
+    return sorted(problem.severity for problem in problems)
+
+
+def _listed(vault: Vault, files: set[str]) -> dict[str, tuple[object, ...]]:
+    """What every page but an entry's own shows of it, for the entries in `files`: all it holds but
+    its body, the excerpts lists make of the body, and its problems (their counts are on every page)."""
+    problems: dict[str, list[Problem]] = {}
+    for problem in vault.problems:
+        if problem.location.file in files:
+            problems.setdefault(problem.location.file, []).append(problem)
+    return {entry.file: _shown(entry, tuple(problems.get(entry.file, ()))) for entry in vault.entries
+            if entry.file in files}
+
+
+def _shown(entry: Entry, problems: tuple[Problem, ...]) -> tuple[object, ...]:
+    return replace(entry, body=""), plain_excerpt(entry.body, 24), plain_excerpt(entry.body, 12), problems
 
 
 def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:

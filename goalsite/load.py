@@ -278,15 +278,25 @@ def _link_one(entry: Entry, by_key: dict[str, str], goal_ids: frozenset[str]) ->
     return _Linked(entry, goal_ids, replace(entry, goals=tuple(found)), tuple(problems), tuple(other))
 
 
-def entry_alone(parsed: Parsed, goal_ids: frozenset[str], notes: Container[str]) -> tuple[Entry, list[Severity]] | None:
-    """What one file adds to the vault's entries, as `assemble` makes it when no other file changed: the
-    linked entry and the severities of its problems, sorted. None when the file holds no entry."""
+def entry_alone(parsed: Parsed, goal_ids: frozenset[str], notes: Container[str]) -> tuple[Entry, list[Problem]] | None:
+    """What one file adds to the vault, as `assemble` makes it when no other file changed: the linked
+    entry and its problems, in the order `assemble` finds them. None when the file holds no entry."""
     if parsed.entry is None:
         return None
     done = _link_one(parsed.entry, {goal_id.lower(): goal_id for goal_id in goal_ids}, goal_ids)
-    severities = [problem.severity for problem in (*parsed.problems, *done.problems)]
-    severities += [Severity.INFO for key, _link in done.other_links if key not in notes]
-    return done.entry, sorted(severities)
+    return done.entry, [*parsed.problems, *done.problems, *_unknown_links(done, notes)]
+
+
+def note_names(entry: Entry) -> tuple[str, str]:
+    """The names a [[link]] may give an entry: its file's name and its date."""
+    return entry.file.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower(), entry.date.isoformat()
+
+
+def _unknown_links(done: _Linked, notes: Container[str]) -> list[Problem]:
+    return [Problem(link.location, Severity.INFO, "unknown-link",
+                    f"[[{link.target}]] links to a note goalsite does not show; it stays plain text.",
+                    "That is fine for notes outside your goals and journal.")
+            for key, link in done.other_links if key not in notes]
 
 
 def _link_entries(entries: list[Entry], goals: list[Goal], problems: list[Problem],
@@ -295,8 +305,7 @@ def _link_entries(entries: list[Entry], goals: list[Goal], problems: list[Proble
     With a `cache` (kept between builds), an entry is linked again only when it or the goals changed."""
     goal_ids = frozenset(goal.id for goal in goals)
     by_key = {goal.id.lower(): goal.id for goal in goals}
-    notes = {entry.file.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower() for entry in entries}
-    notes |= {entry.date.isoformat() for entry in entries}
+    notes = {name for entry in entries for name in note_names(entry)}
     cache = {} if cache is None else cache
     linked = []
     for entry in entries:
@@ -304,11 +313,7 @@ def _link_entries(entries: list[Entry], goals: list[Goal], problems: list[Proble
         if done is None or done.source is not entry or done.goal_ids != goal_ids:
             done = cache[entry.file] = _link_one(entry, by_key, goal_ids)
         problems.extend(done.problems)
-        for key, link in done.other_links:
-            if key not in notes:
-                problems.append(Problem(link.location, Severity.INFO, "unknown-link",
-                                        f"[[{link.target}]] links to a note goalsite does not show; it stays plain text.",
-                                        "That is fine for notes outside your goals and journal."))
+        problems.extend(_unknown_links(done, notes))
         linked.append(done.entry)
     for gone in set(cache) - {entry.file for entry in entries}:
         del cache[gone]

@@ -25,7 +25,8 @@ class Page:
     title: str
     nav: str
     context: Callable[[PageInfo], dict[str, Any]]
-    deps: frozenset[str]  # what it shows: "entry:<file>", "goal:<id>", "month:<YYYY-MM>", "year:<YYYY>" or "*"
+    deps: frozenset[str]  # what it shows: "entry:<file>", "goal:<id>", "month:<YYYY-MM>", "year:<YYYY>",
+    # "search:<YYYY>" (a year's bodies, for search) or "*"
 
     @property
     def info(self) -> PageInfo:
@@ -98,7 +99,7 @@ def plan_data(site: Site) -> list[DataFile]:
     for year in site.search_years():
         files.append(DataFile(site.search_year_path(year),
                               lambda year=year: search_script(site.search_entry_records(year)),  # type: ignore[misc]
-                              frozenset({f"year:{year}"})))
+                              frozenset({f"search:{year}"})))
     return files
 
 

@@ -76,6 +76,7 @@ class Summary:
     # and what discovery said folder by folder: laid over the model, they give what the last build saw.
     drift: dict[str, tuple[SourceFile, FileRead] | None]
     found: dict[str, list[Problem]]
+    same_figures: bool  # the model's analysis is the last build's: every change since was past what lists show
     goals: int
     entries: int
     files_read: int

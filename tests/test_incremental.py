@@ -193,3 +193,22 @@ def test_the_update_still_happens_when_the_early_page_cannot_be_made(vault: Path
     result = builder.build([path], looked.append)
     assert looked == [] and "journal/2026-11-05.html" in result.report.written
     assert "Still shown." in (tmp_path / "site" / "journal" / "2026-11-05.html").read_text()
+
+
+def test_a_body_edit_past_what_lists_show_re_renders_only_its_page_and_search(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    words = " ".join(f"word{n}" for n in range(40))
+    path = write(vault, "journal/2026/2026-11-05.md", f"---\nmood: 6\nnights: 1\n---\n{words} [[sleep]]\n")
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    builder.build()
+    write(vault, "journal/2026/2026-11-05.md", f"---\nmood: 6\nnights: 1\n---\n{words} [[sleep]]\n\nA new line.\n")
+    result = builder.build([path])
+    assert set(result.rendered) == {"journal/2026-11-05.html", "data/search-2026.js"}
+    assert set(result.report.written) == {"journal/2026-11-05.html", "data/search-2026.js"}
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+    # Lists show the first 24 words: the month and the goal list them again (the timeline shows 12).
+    write(vault, "journal/2026/2026-11-05.md",
+          f"---\nmood: 6\nnights: 1\n---\n{words.replace('word20', 'twenty')} [[sleep]]\n")
+    result = builder.build([path])
+    assert {"journal/2026-11.html", "goals/sleep.html", "journal/index.html"} <= set(result.rendered)
+    same_as_fresh(vault, tmp_path / "site", tmp_path)

@@ -240,3 +240,51 @@ def test_the_model_is_saved_again_when_many_files_changed(vault: Path, tmp_path:
     build(vault, tmp_path / "site", TODAY)
     assert model.stat().st_mtime_ns != saved_at  # 112 new files: more than DRIFT_LIMIT
     same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_a_body_edit_past_what_lists_show_renders_its_own_page_and_search_alone(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    words = " ".join(f"word{n}" for n in range(40))
+    text = f"---\nmood: 6\nnights: 1\n---\n{words} [[sleep]]\n"
+    write(vault, "journal/2026/2026-11-05.md", text)
+    build(vault, tmp_path / "site", TODAY)
+    write(vault, "journal/2026/2026-11-05.md", text + "\nA new last line.\n")
+    result = build(vault, tmp_path / "site", TODAY)
+    assert set(result.rendered) == {"journal/2026-11-05.html", "data/search-2026.js"}
+    assert set(result.report.written) == {"journal/2026-11-05.html", "data/search-2026.js"}
+    assert "A new last line." in (tmp_path / "site" / "journal" / "2026-11-05.html").read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_a_body_edit_after_a_measured_one_keeps_what_the_last_build_measured(vault: Path, tmp_path: Path) -> None:
+    """The model saved 1 night; the next build read 3 (kept as drift beside the older model). A body
+    edit after that changes no figure: the figures stay those of 3 nights, not the model's."""
+    vault_with_entries(vault)
+    words = " ".join(f"word{n}" for n in range(40))
+    build(vault, tmp_path / "site", TODAY)
+    write(vault, "journal/2026/2026-11-05.md", f"---\nmood: 6\nnights: 3\n---\n{words}\n")
+    build(vault, tmp_path / "site", TODAY)
+    write(vault, "journal/2026/2026-11-05.md", f"---\nmood: 6\nnights: 3\n---\n{words}\n\nMore.\n")
+    build(vault, tmp_path / "site", TODAY)
+    assert "sleep,nights,2026-11-05,3," in (tmp_path / "site" / "data" / "measurements.csv").read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_body_edits_one_after_another_each_render_their_own_page_alone(vault: Path, tmp_path: Path) -> None:
+    """Each build lays the bodies read since over the model, whose figures and problems are still the
+    last build's: the next body edit needs no more than the first did. A measured edit ends that."""
+    vault_with_entries(vault)
+    words = " ".join(f"word{n}" for n in range(40))
+    for day in (5, 6):
+        write(vault, f"journal/2026/2026-11-0{day}.md", f"---\nmood: 6\nnights: 1\n---\n{words}\n")
+    build(vault, tmp_path / "site", TODAY)
+    for number, day in enumerate((5, 6, 5)):
+        write(vault, f"journal/2026/2026-11-0{day}.md", f"---\nmood: 6\nnights: 1\n---\n{words} {number}\n")
+        result = build(vault, tmp_path / "site", TODAY)
+        assert set(result.rendered) == {f"journal/2026-11-0{day}.html", "data/search-2026.js"}, number
+        same_as_fresh(vault, tmp_path / "site", tmp_path / f"fresh-{number}")
+    write(vault, "journal/2026/2026-11-06.md", f"---\nmood: 2\nnights: 1\n---\n{words} 1\n")
+    assert "index.html" in build(vault, tmp_path / "site", TODAY).rendered
+    write(vault, "journal/2026/2026-11-06.md", f"---\nmood: 2\nnights: 1\n---\n{words} 3\n")
+    assert "index.html" in build(vault, tmp_path / "site", TODAY).rendered  # figures newer than the model's
+    same_as_fresh(vault, tmp_path / "site", tmp_path / "fresh-last")
