@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -14,9 +15,9 @@ import jinja2
 from goalsite import state
 from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, load_settings, today_in
+from goalsite.errors import Problem, Severity, UsageError
 from goalsite.export import CsvCache, goals_json, measurements_csv
 from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone, note_names
-from goalsite.errors import Problem, Severity, UsageError
 from goalsite.markup import link_key, plain_excerpt
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
@@ -203,7 +204,7 @@ class Builder:
         entries = self.vault.entries
         places = {entry.file: place for place, entry in enumerate(entries) if entry.file in changed}
         goal_ids = frozenset(goal.id for goal in self.vault.goals)
-        notes = {name for entry in entries for name in note_names(entry)}
+        notes = _NoteNames(entries)
         found: dict[int, Entry] = {}
         for rel in changed:
             read, place = self.reading.files.get(rel), places.get(rel)
@@ -518,15 +519,41 @@ def _laid_over(vault: Vault, drift: dict[str, tuple[SourceFile, FileRead] | None
     build that renders nothing assembles the vault it reports). None when a goal file is among them."""
     goal_files = {goal.file for goal in vault.goals}
     goal_ids = frozenset(goal.id for goal in vault.goals)
-    entries = {entry.file: entry for entry in vault.entries}
+    places = {entry.file: place for place, entry in enumerate(vault.entries)}
+    entries: list[Entry | None] = list(vault.entries)
+    moved = False  # entries keep their places unless one was added, removed or dated anew
     for rel, last in drift.items():
         if rel in goal_files or (last is not None and last[1].parsed.goal is not None):
             return None
-        entries.pop(rel, None)
         alone = entry_alone(last[1].parsed, goal_ids, ()) if last is not None else None
+        place = places.get(rel)
+        kept = entries[place] if place is not None else None
+        if alone is not None and place is not None and kept is not None and alone[0].sort_key == kept.sort_key:
+            entries[place] = alone[0]
+            continue
+        moved = True
+        if place is not None:
+            entries[place] = None
         if alone is not None:
-            entries[rel] = alone[0]
-    return replace(vault, entries=tuple(sorted(entries.values(), key=lambda entry: entry.sort_key)))
+            entries.append(alone[0])
+    kept_entries = [entry for entry in entries if entry is not None]
+    if moved:
+        kept_entries.sort(key=lambda entry: entry.sort_key)
+    return replace(vault, entries=tuple(kept_entries))
+
+
+class _NoteNames:
+    """The names [[links]] may give the entries (`note_names`), gathered only when a link asks."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.entries = entries
+
+    @functools.cached_property
+    def names(self) -> set[str]:
+        return {name for entry in self.entries for name in note_names(entry)}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
 
 
 def _severities(problems: list[Problem]) -> list[Severity]:

@@ -131,19 +131,21 @@ def write_site(out: Path, files: dict[str, bytes | None], known: dict[str, bytes
     A file given as None is known to be on disk as it should be, and is left alone;
     `written_elsewhere` names those of them that another process just wrote.
     """
-    for name in files:
+    # Only what is written here is checked: a file given as None is left alone, and removing checks again.
+    todo = sorted((name, data) for name, data in files.items() if data is not None)
+    for name, _data in todo:
         if not _safe_relative(name):
             raise ValueError(f"refusing to write outside the output folder: {name!r}")
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out)
     wanted = set(files)
-    write_if_changed(out / MARKER, _manifest_bytes(previous | wanted))
+    if not wanted <= previous:
+        write_if_changed(out / MARKER, _manifest_bytes(previous | wanted))
     written = []
-    unchanged = 0
+    unchanged = len(files) - len(todo)
     known = known or {}
-    for name in sorted(files):
-        data = files[name]
-        if data is None or known.get(name) == data:  # bytes compare by identity first: cheap when unchanged
+    for name, data in todo:
+        if known.get(name) == data:  # bytes compare by identity first: cheap when unchanged
             unchanged += 1
             continue
         if write_if_changed(out / name, data):
@@ -161,7 +163,8 @@ def write_site(out: Path, files: dict[str, bytes | None], known: dict[str, bytes
             _remove_empty_parents(path.parent, out)
     # A killed build's temporary files: every folder on a whole build, the folders just written otherwise.
     _remove_leftover_temporaries(out, wanted if sweep_all else set(written))
-    write_if_changed(out / MARKER, _manifest_bytes(wanted))
+    if wanted != previous:
+        write_if_changed(out / MARKER, _manifest_bytes(wanted))
     if written_elsewhere:
         written = sorted([*written, *written_elsewhere])
         unchanged -= len(written_elsewhere)

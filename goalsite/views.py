@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -133,32 +133,29 @@ class Site:
         self.today = analysis.today
         self.settings = vault.settings
         self.goals_by_id = {goal.id: goal for goal in vault.goals}
-        self.entry_paths = self._entry_paths(vault.entries)
+        self.entry_paths: dict[str, str] = {}
         self.entries_by_goal: dict[str, list[Entry]] = defaultdict(list)
+        self.notes: dict[str, str] = {}
+        # journal/2026-11-21.html, then -2, -3 … for more entries that day, in time order.
+        day: dt.date | None = None
         for entry in vault.entries:
+            iso = entry.date.isoformat()
+            if entry.date != day:
+                day, count, path = entry.date, 1, f"journal/{iso}.html"
+            else:
+                count += 1
+                path = f"journal/{iso}-{count}.html"
+            self.entry_paths[entry.file] = path
             for goal_id in entry.goals:
                 self.entries_by_goal[goal_id].append(entry)
-        self.notes: dict[str, str] = {}
-        for entry in vault.entries:
             stem = entry.file.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-            self.notes.setdefault(stem, self.entry_paths[entry.file])
-            self.notes.setdefault(entry.date.isoformat(), self.entry_paths[entry.file])
+            self.notes.setdefault(stem, path)
+            self.notes.setdefault(iso, path)
         self.goal_keys = {goal.id.lower(): goal for goal in vault.goals}
         self.markdown_cache: dict[tuple[str, str], str] = {}  # a Builder shares its own between builds
         self.counts = count_problems(vault.problems)
 
     # -- addresses -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _entry_paths(entries: Sequence[Entry]) -> dict[str, str]:
-        """journal/2026-11-21.html, then -2, -3 … for more entries that day, in time order."""
-        paths: dict[str, str] = {}
-        seen: dict[dt.date, int] = defaultdict(int)
-        for entry in entries:
-            seen[entry.date] += 1
-            suffix = "" if seen[entry.date] == 1 else f"-{seen[entry.date]}"
-            paths[entry.file] = f"journal/{entry.date.isoformat()}{suffix}.html"
-        return paths
 
     @staticmethod
     def goal_path(goal_id: str) -> str:
