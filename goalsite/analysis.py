@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from goalsite.config import Thresholds
 from goalsite.errors import Location
@@ -80,8 +81,7 @@ def add_interval(day: dt.date, interval: Interval) -> dt.date:
 # ---------------------------------------------------------------- measurements
 
 
-@dataclass(frozen=True)
-class Measurement:
+class Measurement(NamedTuple):  # named tuples, not dataclasses: the saved model holds thousands
     date: dt.date
     value: Fraction
     location: Location
