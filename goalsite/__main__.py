@@ -1,5 +1,5 @@
 """`python -m goalsite` runs the command line."""
 
-from goalsite.cli import main
+from goalsite.cli import entry
 
-main()
+entry()
