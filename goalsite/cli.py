@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import json
@@ -329,8 +330,6 @@ def entry() -> None:
             _echo(stop.code, err=True)
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # closed, or a pipe whose reader left
             stream.flush()
-        except (OSError, ValueError):  # closed, or a pipe whose reader left: nothing more to say there
-            pass
     os._exit(code)
