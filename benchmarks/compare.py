@@ -35,6 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
 
 TODAY = "2026-11-21"
@@ -169,6 +170,7 @@ def main() -> None:
     parser.add_argument("--bin", type=Path, help="where the peers' commands are (default: beside this Python)")
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults", help="where generated vaults are kept")
     args = parser.parse_args()
+    compile_goalsite()
 
     vault = args.vaults / str(args.entries)
     if not (vault / "goals").is_dir():

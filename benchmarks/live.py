@@ -28,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
 
 TODAY = "2026-11-21"
@@ -127,6 +128,7 @@ def main() -> None:
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds from one edit showing to the next save")
     args = parser.parse_args()
+    compile_goalsite()
     print(f"{'entries':>8}{'start s':>10}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}{'Ctrl-C s':>10}")
     for entries in args.entries:
         result = measure(entries, args.edits, args.vaults, args.pause)

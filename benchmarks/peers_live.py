@@ -22,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
 from live import fetch, free_port, summarise, wait_for  # noqa: E402
 
@@ -101,6 +102,7 @@ def main() -> None:
     parser.add_argument("--tools", nargs="+", default=["hugo", "mkdocs", "mkdocs-dirty"])
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults")
     args = parser.parse_args()
+    compile_goalsite()
     print(f"{'tool':<14}{'entries':>8}{'start s':>10}{'median ms':>11}{'p95 ms':>9}")
     for entries in args.entries:
         for tool in args.tools:
