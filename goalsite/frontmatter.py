@@ -196,8 +196,98 @@ class _Frame:
     keys_seen: dict[str, int] = field(default_factory=dict)
 
 
+# The plain shape most front matter has: `key: value` lines, each value a word or number, a quoted
+# text without escapes, or one `[list]` or `{map}` of those. `_simple` reads that shape itself, with
+# the very nodes and places libyaml gives (a test holds the two together); anything else, libyaml.
+_SIMPLE_TEXT = re.compile(r"[ -~\n]*")  # printable ASCII: no tab, no control character, no other script
+_SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*): +(\S.*?) *")
+_SIMPLE_PLAIN = re.compile(r"(?:[A-Za-z0-9_.~+/()=;^$]|-(?=[0-9.]))(?:[^\[\]{}:#&*!|>'\"%@`\\]|:(?! |$))*")
+_SIMPLE_ITEM = re.compile(r"""(?:"[^"\\]*"|'[^']*'|(?:[A-Za-z0-9_.~+/()=;^$]|-(?=[0-9.]))[^,\[\]{}:#&*!|>'"%@`\\]*?) *""")
+
+
+def _simple_scalar(text: str, line: int, column: int) -> Scalar:
+    if text[0] in "\"'":
+        return Scalar(text[1:-1], False, line, column)
+    return Scalar(text, True, line, column)
+
+
+def _simple_flow(text: str, line: int, column: int) -> Seq | Map | None:
+    """`[a, "b"]` or `{k: v, k2: v2}` of simple items, starting at `column`; None for anything else."""
+    closing = "]" if text[0] == "[" else "}"
+    if text[-1] != closing:
+        return None
+    inner = text[1:-1]
+    position = column + 1
+    items: list[tuple[str, int]] = []
+    if inner.strip():
+        for part in inner.split(","):
+            stripped = part.lstrip(" ")
+            if not stripped.strip():
+                return None  # `[a,,b]` or a trailing comma: libyaml's to judge
+            items.append((stripped.rstrip(" "), position + len(part) - len(stripped)))
+            position += len(part) + 1
+    if closing == "]":
+        found: list[Node] = []
+        for item, at in items:
+            if not _SIMPLE_ITEM.fullmatch(item):
+                return None
+            found.append(_simple_scalar(item, line, at))
+        return Seq(found, line, column)
+    entries: dict[str, tuple[Scalar, Node]] = {}
+    for item, at in items:
+        key, colon, value = item.partition(": ")
+        value = value.lstrip(" ")
+        if not colon or not value or not _SIMPLE_KEY.fullmatch(key) or key in entries \
+                or not _SIMPLE_ITEM.fullmatch(value):
+            return None
+        entries[key] = (Scalar(key, True, line, at), _simple_scalar(value, line, at + len(item) - len(value)))
+    return Map(entries, line, column)
+
+
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _simple(source: str, first_line: int) -> Map | None:
+    """The document as `compose` gives it, when it has the plain shape above; None otherwise."""
+    if not _SIMPLE_TEXT.fullmatch(source):
+        return None
+    root: Map | None = None
+    for number, text in enumerate(source.split("\n"), start=first_line):
+        if not text.strip(" "):
+            continue
+        match = _SIMPLE_LINE.fullmatch(text)
+        if match is None:
+            return None
+        key, value = match.group(1), match.group(2)
+        column = match.start(2) + 1
+        node: Node | None
+        if value[0] in "[{":
+            node = _simple_flow(value, number, column)
+        elif value[0] in "\"'":
+            node = _simple_scalar(value, number, column) if _SIMPLE_ITEM.fullmatch(value) \
+                and value[-1] == value[0] and len(value) > 1 else None
+        else:
+            node = Scalar(value, True, number, column) if _SIMPLE_PLAIN.fullmatch(value) else None
+        if node is None:
+            return None
+        if root is None:
+            root = Map({}, number, 1)
+        elif key in root.entries:
+            return None  # said twice: the full reading says so
+        root.entries[key] = (Scalar(key, True, number, 1), node)
+    return root
+
+
 def compose(source: str, first_line: int = 1) -> tuple[Node | None, list[Issue]]:
     """Compose one YAML document. Lines in nodes and issues are file lines (`first_line` is the YAML's first)."""
+    simple = _simple(source, first_line)
+    if simple is not None:
+        return simple, []
+    return compose_events(source, first_line)
+
+
+def compose_events(source: str, first_line: int = 1) -> tuple[Node | None, list[Issue]]:
+    """`compose` from libyaml's events, whatever the shape."""
     issues: list[Issue] = []
     offset = first_line - 1
     stack: list[_Frame] = []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from goalsite.frontmatter import MAX_DEPTH, Map, Scalar, Seq, compose, decode, split_front_matter
+from goalsite.frontmatter import MAX_DEPTH, Map, Scalar, Seq, _simple, compose, compose_events, decode, split_front_matter
 
 
 def test_bom_crlf_and_cr_are_plain_text() -> None:
@@ -119,3 +121,63 @@ def test_lists_keep_their_items() -> None:
     assert isinstance(root, Map)
     items = root.get("phq9")
     assert isinstance(items, Seq) and [item.value for item in items.items] == ["1", "2", "1"]  # type: ignore[union-attr]
+
+
+# The plain shape is read without libyaml; whatever it reads must be exactly what libyaml gives.
+SIMPLE_KEYS = ["date", "mood", "on", "a-b", "_x", "9x", "title", "x y", "k"]
+PLAIN_ITEMS = ["walk", "goal-29", "trigger/noise", "-5", "4.5", ".5", "08:26", "a:b", "~", "null", "no",
+               "http://x.org/a", "(a)", "a=b", "a ?", '"a"', '"a: b"', "'a'", '""', "''", "a  b"]
+TRICKY_ITEMS = ["it's", "-", "a: b", "x,y", "a #b", "#b", "?x", "a]", "[a", "{a", '"a, b"', "'it''s'", '"a\\"b"', '"x" y',
+                "*a", "&a b", "!x", "|", ">", "%x", "@x", "`x`", "é", "a\tb", "a:", "- a", ""]
+GOOD_KEYS = ["date", "mood", "on", "a-b", "_x", "title", "k", "Key9"]
+
+
+def _front(keys: list[str], items: list[str], odd: list[str], near: bool) -> st.SearchStrategy[str]:
+    item = st.sampled_from(items)
+    gap = st.sampled_from(["", " ", "  "])
+    value = st.one_of(
+        item, item,
+        st.builds(lambda found, space, before: "[" + before + (before + "," + space).join(found) + before + "]",
+                  st.lists(item, max_size=4), gap, gap),
+        st.builds(lambda pairs, space, before: "{" + before + (before + "," + space).join(
+            f"{k}:{space or ' '}{v}" for k, v in pairs) + before + "}",
+            st.lists(st.tuples(st.sampled_from(keys), item), max_size=3), gap, gap),
+        st.sampled_from(odd),
+    )
+    line = st.builds(lambda key, space, found, tail: f"{key}:{space}{found}{tail}", st.sampled_from(keys),
+                     st.sampled_from([" ", "  "]), value, st.sampled_from(["", " "]))
+    if near:
+        line = st.one_of(line, st.builds(
+            lambda key, space, found, tail: f"{key}:{space}{found}{tail}", st.sampled_from(keys),
+            st.sampled_from(["", "\t"]), value, st.sampled_from(["  # note", "\t"])),
+            st.sampled_from(["# a comment", "  indented: 1", "- item", "key : value", "---", "'q': 1"]))
+    line = st.one_of(line, line, line, st.sampled_from(["", "  "]))
+    if near:
+        return st.lists(line, min_size=1, max_size=5).map(lambda lines: "\n".join(lines) + "\n")
+    pairs = st.lists(st.tuples(st.sampled_from(keys), value), min_size=1, max_size=5, unique_by=lambda pair: pair[0])
+    return st.builds(lambda found, blank: blank + "".join(f"{key}: {item}\n" for key, item in found), pairs,
+                     st.sampled_from(["", "\n", "  \n"]))
+
+
+SIMPLE_FRONT = st.one_of(
+    _front(GOOD_KEYS, PLAIN_ITEMS, ["[ ]", "{}", "[]"], near=False),  # mostly the plain shape: places must agree
+    _front(SIMPLE_KEYS, PLAIN_ITEMS + TRICKY_ITEMS,  # near misses: each must be left to libyaml, or agree
+           ["[a,]", "[,]", "[ ]", "{}", "[a, [b]]", "{a: {b: c}}", "[a] b", "[a, b", "{a:b}", ""], near=True),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(SIMPLE_FRONT, st.integers(1, 3))
+def test_the_plain_shape_reads_as_libyaml_reads_it(source: str, first_line: int) -> None:
+    simple = _simple(source, first_line)
+    if simple is not None:
+        assert compose_events(source, first_line) == (simple, [])
+
+
+def test_front_matter_of_the_plain_shape_is_read_without_libyaml() -> None:
+    source = 'date: 2016-09-09\ntime: "08:26"\n\nmood: 4\ngoals: [goal-29, "x"]\nbp: {systolic: 129, diastolic: 77}\n'
+    simple = _simple(source, 2)
+    assert simple is not None and list(simple.entries) == ["date", "time", "mood", "goals", "bp"]
+    assert compose_events(source, 2) == (simple, [])
+    for other in ("date: 2016-09-09\nnote: |\n  text\n", "a: 1\na: 2\n", "a: [x,\n  y]\n", "é: 1\n"):
+        assert _simple(other, 2) is None  # a block, a key said twice, a list over lines, another script
