@@ -145,8 +145,9 @@ def line_chart(lines: Sequence[Line], title: str, summary: str, columns: tuple[s
     end = end or max(days)
     if end <= start:
         end = start + dt.timedelta(days=1)
-    low = min([*values, *(b.low for b in bands)]) if low is None else low
-    high = max([*values, *(b.high for b in bands)]) if high is None else high
+    # With nothing measured yet (a goal with no start, no plan line and no numbers), 0 to 1.
+    low = min([*values, *(b.low for b in bands)], default=0.0) if low is None else low
+    high = max([*values, *(b.high for b in bands)], default=1.0) if high is None else high
     if high == low:
         low, high = low - 1, high + 1
     padding = (high - low) * 0.05 if not bands else 0

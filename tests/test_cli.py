@@ -163,3 +163,13 @@ def test_the_example_vault_has_no_errors() -> None:
     data = json.loads(result.stdout)
     assert data["counts"]["error"] == 0, data["problems"]
     assert result.returncode == 0
+
+
+def test_a_goal_with_no_start_and_nothing_measured_builds(vault: Path, tmp_path: Path) -> None:
+    """No `start:` or `created:`, no entry that mentions it, no number yet: a chart with nothing on it
+    (this once stopped the build: the lowest of no values)."""
+    write(vault, "goals/sleep.md", GOOD_GOAL.replace("created: 2026-09-01\n", ""))
+    write(vault, "journal/2026-11-20.md", "---\nmood: 6\n---\nA day.\n")
+    result = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
+    assert result.returncode == 0, result.stderr
+    assert "No measurements yet." in (tmp_path / "site" / "goals" / "sleep.html").read_text()
