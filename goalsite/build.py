@@ -17,7 +17,7 @@ from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, load_settings, today_in
 from goalsite.errors import Problem, Severity, UsageError
 from goalsite.export import CsvCache, goals_json, measurements_csv
-from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone, note_names
+from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone, goals_of, note_names
 from goalsite.markup import link_key, plain_excerpt
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
@@ -92,7 +92,8 @@ class Builder:
         self.drift: set[str] = set()  # files read again since the model file was saved
         self.view: tuple[Site, dict[str, object]] | None = None  # a live build's last site and shared context
         self.places: dict[str, int] = {}  # each entry file's place among the last view's entries
-        self.exact = False  # `vault` and `analysis` are the very ones the last build made (not an older model's)
+        self.exact = False  # the vault's entries and problems are the very ones the last build made
+        self.figures_current = False  # and so are its goals and their analysis (not an older model's)
         self.model_analysis: Analysis | None = None  # the analysis in the model file, while it is the last build's
 
     def output_folder(self) -> Path:
@@ -154,17 +155,18 @@ class Builder:
                     self.reading.sources[rel], self.reading.files[rel] = last
             self.reading.found = summary.found
             laid = _laid_over(saved.vault, summary.drift)
-            # The last build's problems are in the summary; its figures are the model's when every change
-            # since was a body's (`Summary.same_figures`).
-            self.vault = replace(laid, problems=summary.problems) if laid else assemble(self.reading, summary.today)
+            # The last build's problems are in the summary; its goals and figures are the model's when every
+            # change since was a body's (`Summary.same_figures`), and are worked out again when needed.
+            self.vault = replace(laid, problems=summary.problems, files_read=len(self.reading.sources)) if laid \
+                else assemble(self.reading, summary.today)
         self.folders = theme_folders(self.root, settings.theme)
         self.theme = state.signature(self.folders)
         self.outputs = summary.outputs
         intact = seen.intact if seen.intact is not None else state.unchanged_outputs(self.out, summary.outputs)
         self.files = dict.fromkeys(intact)
         self.summary, self.drift = summary, set(summary.drift)
-        self.exact = not summary.drift or summary.same_figures
-        self.model_analysis = self.analysis if self.exact else None
+        self.exact, self.figures_current = True, not summary.drift or summary.same_figures
+        self.model_analysis = self.analysis if self.figures_current else None
         changed = self.reading.reread(None, self.progress, seen.listing)
         today = self.fixed_today or today_in(settings)
         if today != summary.today or self.theme != summary.theme or len(intact) != len(summary.outputs):
@@ -183,21 +185,22 @@ class Builder:
             if self.summary is not None and self.summary.drift:  # the model's vault and analysis are older
                 self.vault = assemble(self.reading, today)
                 self.analysis = analyse(self.vault, today, self.goal_cache)
-                self.exact = True
+                self.exact = self.figures_current = True
             return BuildResult(self.vault, self.analysis, self.out, report, ())
         self.drift |= changed
-        places = self._bodies_only(changed)
+        places = self._bodies_only(changed, today)
         if places is not None:
             return self._render(self.vault, today, set(), places)
         before = self.vault
         vault = assemble(self.reading, today)
         return self._render(vault, today, self._keys(before, vault, changed))
 
-    def _bodies_only(self, changed: set[str]) -> dict[int, Entry] | None:
+    def _bodies_only(self, changed: set[str], today: dt.date) -> dict[int, Entry] | None:
         """When the changed files are entries whose bodies alone changed, past what lists show of them
         (`_listed`): each one's new linked entry, by its place among the vault's entries. The rest of
         the vault and its analysis stay as they are, exactly what `assemble` and `analyse` would make
-        again. None otherwise, and when the vault in memory is an older model's."""
+        again (when they are an older model's, its goals and figures are worked out again first, from
+        the entries the last build saw). None otherwise."""
         assert self.reading is not None and self.vault is not None
         if not self.exact or len(changed) > FIRST_LOOK_MOST:
             return None
@@ -218,6 +221,10 @@ class Builder:
             if _shown(entry, tuple(sorted(problems, key=Problem.sort_key))) != _shown(entries[place], had):
                 return None
             found[place] = entry
+        if not self.figures_current:
+            self.vault = replace(self.vault, goals=goals_of(self.reading, entries))
+            self.analysis = analyse(self.vault, today, self.goal_cache)
+            self.figures_current = True
         return found
 
     def _first_look(self, changed: set[str], before: dict[str, FileRead | None]) -> dict[str, bytes]:
@@ -382,7 +389,8 @@ class Builder:
         report = write_site(self.out, files, known={**self.files, **read_back} if read_back else self.files,
                             sweep_all=keys is None, written_elsewhere=elsewhere)
         self.files = files
-        self.vault, self.today, self.analysis, self.exact = vault, today, analysis, True
+        self.vault, self.today, self.analysis = vault, today, analysis
+        self.exact = self.figures_current = True
         if self.live:
             self.view, self.places = (site, shared), {}
         else:

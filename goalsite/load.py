@@ -207,16 +207,13 @@ def assemble(reading: Reading, today: dt.date) -> Vault:
         problems: list[Problem] = list(reading.setting_problems)
         for found in reading.found.values():
             problems.extend(found)
-        goals: list[Goal] = []
         entries: list[Entry] = []
         for rel in sorted(reading.files):
             parsed = reading.files[rel].parsed
             problems.extend(parsed.problems)
-            if parsed.goal:
-                goals.append(parsed.goal)
             if parsed.entry:
                 entries.append(parsed.entry)
-        goals = _unique_goals(goals, problems)
+        goals = _unique_goals(_goals_read(reading), problems)
         entries.sort(key=lambda entry: entry.sort_key)
         entries = _link_entries(entries, goals, problems, reading.linked)
         goals = [_with_start(goal, entries) for goal in goals]
@@ -224,6 +221,15 @@ def assemble(reading: Reading, today: dt.date) -> Vault:
         problems.sort(key=Problem.sort_key)
         return Vault(reading.root, reading.settings, tuple(goals), tuple(entries), tuple(problems),
                      len(reading.sources))
+
+
+def _goals_read(reading: Reading) -> list[Goal]:
+    return [read.parsed.goal for _rel, read in sorted(reading.files.items()) if read.parsed.goal]
+
+
+def goals_of(reading: Reading, entries: list[Entry] | tuple[Entry, ...]) -> tuple[Goal, ...]:
+    """The vault's goals as `assemble` makes them from what was read, given its linked entries."""
+    return tuple(_with_start(goal, entries) for goal in _unique_goals(_goals_read(reading), []))
 
 
 def _unique_goals(goals: list[Goal], problems: list[Problem]) -> list[Goal]:
@@ -320,7 +326,7 @@ def _link_entries(entries: list[Entry], goals: list[Goal], problems: list[Proble
     return linked
 
 
-def _with_start(goal: Goal, entries: list[Entry]) -> Goal:
+def _with_start(goal: Goal, entries: list[Entry] | tuple[Entry, ...]) -> Goal:
     """SPEC §1.1: start defaults to created, else the first entry that mentions the goal."""
     if goal.start is not None:
         return goal

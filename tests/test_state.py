@@ -272,7 +272,8 @@ def test_a_body_edit_after_a_measured_one_keeps_what_the_last_build_measured(vau
 
 def test_body_edits_one_after_another_each_render_their_own_page_alone(vault: Path, tmp_path: Path) -> None:
     """Each build lays the bodies read since over the model, whose figures and problems are still the
-    last build's: the next body edit needs no more than the first did. A measured edit ends that."""
+    last build's: the next body edit needs no more than the first did. After a measured edit the model's
+    figures are older; a body edit then works them out again, and still renders only its own page."""
     vault_with_entries(vault)
     words = " ".join(f"word{n}" for n in range(40))
     for day in (5, 6):
@@ -286,5 +287,28 @@ def test_body_edits_one_after_another_each_render_their_own_page_alone(vault: Pa
     write(vault, "journal/2026/2026-11-06.md", f"---\nmood: 2\nnights: 1\n---\n{words} 1\n")
     assert "index.html" in build(vault, tmp_path / "site", TODAY).rendered
     write(vault, "journal/2026/2026-11-06.md", f"---\nmood: 2\nnights: 1\n---\n{words} 3\n")
-    assert "index.html" in build(vault, tmp_path / "site", TODAY).rendered  # figures newer than the model's
+    assert set(build(vault, tmp_path / "site", TODAY).rendered) == {"journal/2026-11-06.html", "data/search-2026.js"}
     same_as_fresh(vault, tmp_path / "site", tmp_path / "fresh-last")
+    write(vault, "journal/2026/2026-11-05.md", f"---\nmood: 6\nnights: 1\n---\n{words} 4\n")
+    assert set(build(vault, tmp_path / "site", TODAY).rendered) == {"journal/2026-11-05.html", "data/search-2026.js"}
+    same_as_fresh(vault, tmp_path / "site", tmp_path / "fresh-after")
+
+
+def test_a_body_edit_after_a_new_link_keeps_the_goal_start_the_last_build_saw(vault: Path, tmp_path: Path) -> None:
+    """A goal with no `start:` starts at the first entry that mentions it. The model saw none; the last
+    build saw one. A body edit after that works out the goals again from what the last build saw."""
+    vault_with_entries(vault)
+    write(vault, "goals/calm.md", (vault / "goals/sleep.md").read_text().replace("title: sleep", "title: calm")
+          .replace("start: 2026-10-01\n", "").replace("field: nights", "field: calm"))
+    words = " ".join(f"word{n}" for n in range(40))
+    write(vault, "journal/2025/2025-12-31.md", f"---\nmood: 5\n---\n{words}\n")
+    build(vault, tmp_path / "site", TODAY)
+    write(vault, "journal/2025/2025-12-31.md", f"---\nmood: 5\n---\n{words} [[calm]]\n")
+    build(vault, tmp_path / "site", TODAY)
+    write(vault, "journal/2025/2025-12-31.md", f"---\nmood: 5\n---\n{words} [[calm]] again\n")
+    result = build(vault, tmp_path / "site", TODAY)
+    assert set(result.rendered) == {"journal/2025-12-31.html", "data/search-2025.js"}
+    assert '"start": "2025-12-31"' in (tmp_path / "site" / "data" / "goals.json").read_text()
+    calm = result.vault.goal("calm")
+    assert calm is not None and calm.start == dt.date(2025, 12, 31)  # what the command reports from
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
