@@ -92,8 +92,7 @@ class Builder:
         self.drift: set[str] = set()  # files read again since the model file was saved
         self.view: tuple[Site, dict[str, object]] | None = None  # a live build's last site and shared context
         self.places: dict[str, int] = {}  # each entry file's place among the last view's entries
-        self.exact = False  # the vault's entries and problems are the very ones the last build made
-        self.figures_current = False  # and so are its goals and their analysis (not an older model's)
+        self.figures_current = False  # the vault's goals and analysis are the last build's, not an older model's
         self.model_analysis: Analysis | None = None  # the analysis in the model file, while it is the last build's
 
     def output_folder(self) -> Path:
@@ -165,7 +164,7 @@ class Builder:
         intact = seen.intact if seen.intact is not None else state.unchanged_outputs(self.out, summary.outputs)
         self.files = dict.fromkeys(intact)
         self.summary, self.drift = summary, set(summary.drift)
-        self.exact, self.figures_current = True, not summary.drift or summary.same_figures
+        self.figures_current = not summary.drift or summary.same_figures
         self.model_analysis = self.analysis if self.figures_current else None
         changed = self.reading.reread(None, self.progress, seen.listing)
         today = self.fixed_today or today_in(settings)
@@ -185,7 +184,7 @@ class Builder:
             if self.summary is not None and self.summary.drift:  # the model's vault and analysis are older
                 self.vault = assemble(self.reading, today)
                 self.analysis = analyse(self.vault, today, self.goal_cache)
-                self.exact = self.figures_current = True
+                self.figures_current = True
             return BuildResult(self.vault, self.analysis, self.out, report, ())
         self.drift |= changed
         places = self._bodies_only(changed, today)
@@ -200,12 +199,15 @@ class Builder:
         (`_listed`): each one's new linked entry, by its place among the vault's entries. The rest of
         the vault and its analysis stay as they are, exactly what `assemble` and `analyse` would make
         again (when they are an older model's, its goals and figures are worked out again first, from
-        the entries the last build saw). None otherwise."""
+        the entries the last build saw). None otherwise.
+
+        The vault's entries and problems are always the last build's: the summary keeps its problems."""
         assert self.reading is not None and self.vault is not None
-        if not self.exact or len(changed) > FIRST_LOOK_MOST:
+        if len(changed) > FIRST_LOOK_MOST:
             return None
         entries = self.vault.entries
         places = {entry.file: place for place, entry in enumerate(entries) if entry.file in changed}
+        shown = _listed(self.vault, changed)
         goal_ids = frozenset(goal.id for goal in self.vault.goals)
         notes = _NoteNames(entries)
         found: dict[int, Entry] = {}
@@ -217,8 +219,7 @@ class Builder:
             if alone is None:
                 return None
             entry, problems = alone
-            had = tuple(problem for problem in self.vault.problems if problem.location.file == rel)
-            if _shown(entry, tuple(sorted(problems, key=Problem.sort_key))) != _shown(entries[place], had):
+            if _shown(entry, tuple(sorted(problems, key=Problem.sort_key))) != shown[rel]:
                 return None
             found[place] = entry
         if not self.figures_current:
@@ -285,9 +286,7 @@ class Builder:
         keys: set[str] = set()
         old = {entry.file: entry for entry in before.entries}
         new = {entry.file: entry for entry in after.entries}
-        # What lists showed: unknown when the vault in memory is an older model's (its problems are older).
-        shown_before = _listed(before, changed) if self.exact else {}
-        shown_after = _listed(after, changed)
+        shown_before, shown_after = _listed(before, changed), _listed(after, changed)
         measured: dict[str, set[str]] = {}  # field → the goals that measure it (several may share one)
         for goal in after.goals:
             if goal.measurable and goal.measurable.field:
@@ -390,7 +389,7 @@ class Builder:
                             sweep_all=keys is None, written_elsewhere=elsewhere)
         self.files = files
         self.vault, self.today, self.analysis = vault, today, analysis
-        self.exact = self.figures_current = True
+        self.figures_current = True
         if self.live:
             self.view, self.places = (site, shared), {}
         else:

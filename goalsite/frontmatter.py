@@ -199,10 +199,13 @@ class _Frame:
 # The plain shape most front matter has: `key: value` lines, each value a word or number, a quoted
 # text without escapes, or one `[list]` or `{map}` of those. `_simple` reads that shape itself, with
 # the very nodes and places libyaml gives (a test holds the two together); anything else, libyaml.
+_KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
+_PLAIN_START = r"(?:[A-Za-z0-9_.~+/()=;^$]|-(?=[0-9.]))"  # no indicator: `-` only before a number
 _SIMPLE_TEXT = re.compile(r"[ -~\n]*")  # printable ASCII: no tab, no control character, no other script
-_SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*): +(\S.*?) *")
-_SIMPLE_PLAIN = re.compile(r"(?:[A-Za-z0-9_.~+/()=;^$]|-(?=[0-9.]))(?:[^\[\]{}:#&*!|>'\"%@`\\]|:(?! |$))*")
-_SIMPLE_ITEM = re.compile(r"""(?:"[^"\\]*"|'[^']*'|(?:[A-Za-z0-9_.~+/()=;^$]|-(?=[0-9.]))[^,\[\]{}:#&*!|>'"%@`\\]*?) *""")
+_SIMPLE_LINE = re.compile(rf"({_KEY}): +(\S.*?) *")
+_SIMPLE_KEY = re.compile(_KEY)
+_SIMPLE_PLAIN = re.compile(_PLAIN_START + r"(?:[^\[\]{}:#&*!|>'\"%@`\\]|:(?! |$))*")  # in a block: `,` may stand
+_SIMPLE_ITEM = re.compile(r"""(?:"[^"\\]*"|'[^']*'|""" + _PLAIN_START + r"""[^,\[\]{}:#&*!|>'"%@`\\]*)""")
 
 
 def _simple_scalar(text: str, line: int, column: int) -> Scalar:
@@ -244,9 +247,6 @@ def _simple_flow(text: str, line: int, column: int) -> Seq | Map | None:
     return Map(entries, line, column)
 
 
-_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-
-
 def _simple(source: str, first_line: int) -> Map | None:
     """The document as `compose` gives it, when it has the plain shape above; None otherwise."""
     if not _SIMPLE_TEXT.fullmatch(source):
@@ -264,8 +264,7 @@ def _simple(source: str, first_line: int) -> Map | None:
         if value[0] in "[{":
             node = _simple_flow(value, number, column)
         elif value[0] in "\"'":
-            node = _simple_scalar(value, number, column) if _SIMPLE_ITEM.fullmatch(value) \
-                and value[-1] == value[0] and len(value) > 1 else None
+            node = _simple_scalar(value, number, column) if _SIMPLE_ITEM.fullmatch(value) else None
         else:
             node = Scalar(value, True, number, column) if _SIMPLE_PLAIN.fullmatch(value) else None
         if node is None:

@@ -21,6 +21,7 @@ from goalsite.analysis import Analysis, GoalAnalysis, QuestionnaireResult, exact
 from goalsite.charts import Band, Chart, Line, line_chart, number_text, timeline_chart, year_pixels
 from goalsite.errors import Problem, Severity, count_problems
 from goalsite.export import number
+from goalsite.load import note_names
 from goalsite.markup import link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Goal, Vault
 from goalsite.smart import letter_grades
@@ -139,7 +140,7 @@ class Site:
         # journal/2026-11-21.html, then -2, -3 … for more entries that day, in time order.
         day: dt.date | None = None
         for entry in vault.entries:
-            iso = entry.date.isoformat()
+            stem, iso = note_names(entry)
             if entry.date != day:
                 day, count, path = entry.date, 1, f"journal/{iso}.html"
             else:
@@ -148,7 +149,6 @@ class Site:
             self.entry_paths[entry.file] = path
             for goal_id in entry.goals:
                 self.entries_by_goal[goal_id].append(entry)
-            stem = entry.file.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
             self.notes.setdefault(stem, path)
             self.notes.setdefault(iso, path)
         self.goal_keys = {goal.id.lower(): goal for goal in vault.goals}
