@@ -342,7 +342,7 @@ class Builder:
             if keys is None or not self.folders:
                 self.folders = theme_folders(vault.root, vault.settings.theme)
                 self.theme = state.signature(self.folders) if not self.live else ()
-            self.env = environment(self.folders, self.compiled)
+            self.env = environment(self.folders, self.compiled, reload=self.live)
         folders, env = self.folders, self.env
         site = Site(vault, analysis)
         world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import jinja2.bccache
@@ -29,9 +30,49 @@ class Compiled(jinja2.BytecodeCache):
         self.codes[bucket.key] = bucket.bytecode_to_string()
 
 
-def environment(folders: list[Path], compiled: dict[str, bytes] | None = None) -> jinja2.Environment:
-    """`compiled`: templates a build compiled before (`Compiled.codes`)."""
-    env = jinja2.Environment(
+def _keyed(kind: type) -> frozenset[str] | None:
+    """For a kind of dict whose instances have no attributes of their own, the names its class gives
+    attributes (any other name can only be a key); None for any other kind."""
+    if not issubclass(kind, dict) or "__dict__" in dir(kind):
+        return None
+    if any(name in vars(base) for base in kind.__mro__ if base not in (dict, object)
+           for name in ("__getattr__", "__getattribute__")):
+        return None
+    return frozenset(dir(kind))
+
+
+_KEYED: dict[type, frozenset[str] | None] = {}
+
+
+class _Environment(jinja2.Environment):
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """As Jinja's: the attribute if there is one, else the item. Pages pass their values as dicts,
+        so `entry.title` is a dict's key, which Jinja's way finds only after an AttributeError (half a
+        microsecond, thousands of times a page); when no attribute can have the name, the key is
+        looked up at once."""
+        kind = type(obj)
+        names = _KEYED[kind] if kind in _KEYED else _KEYED.setdefault(kind, _keyed(kind))
+        if names is not None and attribute not in names:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
+
+
+def environment(folders: list[Path], compiled: dict[str, bytes] | None = None,
+                reload: bool = False) -> jinja2.Environment:
+    """`compiled`: templates a build compiled before (`Compiled.codes`). `reload`: look at each template's
+    time before using it (a stat a page, and one for each include), for a live build: a theme named by
+    a path outside the vault is not watched. Otherwise a theme edit makes a new environment."""
+    env = _Environment(
         loader=jinja2.FileSystemLoader([str(folder / "templates") for folder in folders]),
         bytecode_cache=Compiled(compiled),
         autoescape=True,
@@ -39,6 +80,7 @@ def environment(folders: list[Path], compiled: dict[str, bytes] | None = None) -
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=reload,
     )
     return env
 

@@ -103,6 +103,8 @@ class EntrySummary(dict[str, Any]):
     """An entry as lists show it; its `excerpt` is made only when a template asks for it (an entry's
     own page does not show it, and there are thousands of those)."""
 
+    __slots__ = ("entry",)  # no attributes of its own: a template's `summary.title` is its key at once (`render`)
+
     def __init__(self, entry: Entry, facts: dict[str, Any]) -> None:
         super().__init__(facts)
         self.entry = entry
