@@ -29,6 +29,18 @@ def test_unknown_links_and_embeds_stay_words() -> None:
         '<p><span class="unresolved-link">someone else</span> <span class="embed">the lake</span></p>\n')
 
 
+def test_an_embed_is_told_by_the_mark_just_before_it_wherever_it_stands() -> None:
+    assert render("![[photo.png]]") == '<p><span class="embed">photo.png</span></p>\n'
+    assert render("!![[photo.png]]![[sleep-schedule]][[sleep-schedule|sleep]]") == (
+        '<p>!<span class="embed">photo.png</span><span class="embed">sleep-schedule</span>'
+        '<a class="internal" href="../goals/sleep-schedule.html" title="Sleep schedule" rel="noopener noreferrer">'
+        'sleep</a></p>\n')
+    assert render("[[x]] at the start, a mark at the end!") == (
+        '<p><span class="unresolved-link">x</span> at the start, a mark at the end!</p>\n')
+    assert render("`![[photo.png]]` ! [[x]]") == (
+        '<p><code>![[photo.png]]</code> ! <span class="unresolved-link">x</span></p>\n')
+
+
 def test_wikilinks_in_code_stay_as_written() -> None:
     html = render("`[[sleep-schedule]]`\n\n```\n[[sleep-schedule]] <b>\n```\n\n    [[2026-11-20]]\n")
     assert "href" not in html
