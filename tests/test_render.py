@@ -9,7 +9,9 @@ from typing import Any
 
 import jinja2
 import pytest
+from markupsafe import Markup
 
+from goalsite import render
 from goalsite.model import Entry
 from goalsite.render import environment
 from goalsite.views import EntrySummary
@@ -28,6 +30,15 @@ class Odd(dict[str, Any]):
         return f"made up {name}"
 
 
+class Shown:
+    def __html__(self) -> str:
+        return "<span>as it says</span>"
+
+
+class Words(str):
+    """A kind of str: escaped as a str is."""
+
+
 def entry() -> Entry:
     return Entry(file="journal/2026-11-20.md", date=dt.date(2026, 11, 20), body="Slept well after the walk.")
 
@@ -42,6 +53,11 @@ CASES = [
     ("{{ s.title }} · {{ s.excerpt }} · {{ s.entry.file }}", {"s": EntrySummary(entry(), {"title": "Friday"})}),
     ("{{ d.__class__.__name__ }} {{ d.missing is defined }}", {"d": {"title": "Walk"}}),
     ("{{ p.name }} {{ n.real }}", {"p": Path("a/b.md"), "n": 3}),
+    # What `{{ value }}` shows, escaped: words, numbers, safe HTML and things that say how to show themselves.
+    ("{{ a }}|{{ b }}|{{ c }}|{{ d }}|{{ e }}|{{ f }}", {"a": "<b>'\"&</b> ·", "b": -3, "c": 2.5, "d": True,
+                                                        "e": None, "f": 10**20}),
+    ("{{ a }}|{{ b }}|{{ c }}|{{ d|safe }}", {"a": Markup("<i>kept</i>"), "b": Shown(), "c": Words("<x>"),
+                                             "d": "<em>raw</em>"}),
 ]
 
 
@@ -66,3 +82,10 @@ def test_a_missing_key_is_the_same_clear_error(source: str) -> None:
     assert str(ours.value) == str(theirs.value)
     assert str(ours.value) in ("'dict object' has no attribute 'mood'",
                                "'goalsite.views.EntrySummary object' has no attribute 'mood'")
+
+
+def test_compiled_templates_use_the_quick_escape() -> None:
+    """Speed only (the output is Jinja's either way): a Jinja that compiles templates otherwise drops it."""
+    template = environment([]).from_string("{{ a }}")
+    assert template.root_render_func.__globals__["escape"] is render._escape
+    assert template.render(a="<&>") == "&lt;&amp;&gt;"
