@@ -149,6 +149,9 @@ _ALLOWED_ATTRIBUTES = {
     "code": {"class"},
 }
 _SCHEMES = {"https"}
+# Made once: `nh3.clean` builds its sanitizer from these sets on every call, which is half its time.
+_SANITIZER = nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
+                         link_rel="noopener noreferrer")
 
 
 # Without the `!` of an embed, which is looked at before each match: a pattern that starts with `[[`
@@ -241,8 +244,7 @@ def render_markdown(text: str, resolve: Resolve, root: str) -> str:
             html = html.replace(box, symbol)
     if 'href="http://www.' in html:  # a bare www. address: ask for it privately
         html = html.replace('href="http://www.', 'href="https://www.')
-    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
-                     link_rel="noopener noreferrer")
+    return _SANITIZER.clean(html)
 
 
 def plain_excerpt(text: str, words: int = 30) -> str:
