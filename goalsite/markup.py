@@ -23,9 +23,12 @@ from cmarkgfm.cmark import Options
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
 _INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
-_WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^\n]*)((?:#|\^)[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
-_TRACKER = re.compile(r"(?<![\w/#&])#([\w/-]+):([-+]?\d+(?:\.\d+)?)[^\s\d,;.!?)\]]*")
-_TAG = re.compile(r"(?<![\w/#&])#([\w/-]+)")
+# Groups: the target, a heading or block, the alias. An embed's `!` is looked at before a match (see _RENDER_WIKILINK).
+_WIKILINK = re.compile(r"\[\[([^\[\]|#^\n]*)((?:#|\^)[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+# A `#` not right after a word, `/`, `#` or `&`: the look back comes after the `#`, so that the pattern
+# starts with it and is searched for quickly (a pattern that starts by looking back is tried at every character).
+_TRACKER = re.compile(r"#(?<![\w/#&]#)([\w/-]+):([-+]?\d+(?:\.\d+)?)[^\s\d,;.!?)\]]*")
+_TAG = re.compile(r"#(?<![\w/#&]#)([\w/-]+)")
 _TAG_HAS_WORD = re.compile(r"[^\d/-]")  # Obsidian: `#1984` is not a tag, `#y1984` is
 _INLINE_FIELD = re.compile(r"[ \t]*(?:[-*+][ \t]+)?\**([^\W][\w \-/.]*?)\**::[ \t]*(.*?)[ \t]*$")
 _TASK = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[([ xX])\][ \t]")
@@ -87,11 +90,11 @@ def scan_body(body: str) -> BodyFacts:
         heading = _HEADING.match(line) if line.lstrip().startswith("#") else None
         if "[[" in line:
             for match in _WIKILINK.finditer(line):
-                if match.group(1):  # an embed (![[picture.png]]) is not a link to a goal
+                if match.start() and line[match.start() - 1] == "!":  # an embed (![[picture.png]]) is not a link
                     continue
-                target = match.group(2).strip()
+                target = match.group(1).strip()
                 if target:
-                    alias = match.group(4).strip() if match.group(4) else None
+                    alias = match.group(3).strip() if match.group(3) else None
                     links.append(BodyLink(target, alias or None, number, match.start() + 1))
         if heading:
             if title is None and heading.group(2):
@@ -247,6 +250,21 @@ def render_markdown(text: str, resolve: Resolve, root: str) -> str:
     return _SANITIZER.clean(html)
 
 
+def _link_words(line: str) -> str:
+    """Each [[link]] or embed in a line replaced by its alias, or else its target."""
+    parts: list[str] = []
+    done = 0
+    for match in _WIKILINK.finditer(line):
+        start = match.start() - (match.start() > done and line[match.start() - 1] == "!")
+        parts += (line[done:start], (match.group(3) or match.group(1)).strip())
+        done = match.end()
+    return "".join(parts) + line[done:]
+
+
+_LINE_MARK = re.compile(r"^(#{1,6}\s+|[-*+]\s+(\[[ xX]\]\s+)?|\d+[.)]\s+|>\s*)")
+_EMPHASIS = re.compile(r"[*_`~]+")
+
+
 def plain_excerpt(text: str, words: int = 30) -> str:
     """The first words of a body as plain text, for listings (no Markdown parse needed)."""
     found: list[str] = []
@@ -256,11 +274,12 @@ def plain_excerpt(text: str, words: int = 30) -> str:
         if _FENCE.match(line):
             fence = not fence
             continue
-        if fence or not stripped or _INLINE_FIELD.fullmatch(line):
+        if fence or not stripped or ("::" in line and _INLINE_FIELD.fullmatch(line)):
             continue
-        stripped = _WIKILINK.sub(lambda m: (m.group(4) or m.group(2)).strip(), stripped)
-        stripped = re.sub(r"^(#{1,6}\s+|[-*+]\s+(\[[ xX]\]\s+)?|\d+[.)]\s+|>\s*)", "", stripped)
-        stripped = re.sub(r"[*_`~]+", "", stripped)
+        if "[[" in stripped:
+            stripped = _link_words(stripped)
+        stripped = _LINE_MARK.sub("", stripped)
+        stripped = _EMPHASIS.sub("", stripped)
         found.extend(stripped.split())
         if len(found) >= words:
             return " ".join(found[:words]) + " …"

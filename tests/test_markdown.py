@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from goalsite.markup import render_markdown
+from goalsite.markup import plain_excerpt, render_markdown
 
 GOALS = {"sleep-schedule": ("goals/sleep-schedule.html", "Sleep schedule"),
          "2026-11-20": ("journal/2026-11-20.html", "20 November 2026")}
@@ -92,3 +92,10 @@ def test_private_use_characters_in_the_text_cannot_forge_a_link() -> None:
     html = render("\ue0000\ue001 [[sleep-schedule]]")
     assert html.count("<a ") == 1
     assert "\ue000" not in html and "\ue001" not in html
+
+
+def test_an_excerpt_is_the_words_a_reader_sees() -> None:
+    body = ("# A good day\n\n```\ncode is left out\n```\nenergy:: 4\n"
+            "- [x] **Walked** with ![[dog.png|Rex]], see [[sleep-schedule|my sleep goal]]!![[a.png]] and `x`\n> quoted")
+    assert plain_excerpt(body) == "A good day Walked with Rex, see my sleep goal!a.png and x quoted"
+    assert plain_excerpt(body, 5) == "A good day Walked with …"

@@ -209,6 +209,7 @@ tags: [work]
 ---
 # Evening #not-a-tag
 Felt [[sleep-schedule|my sleep goal]] going well, see [[2026-11-19]] and [[Some other note]]. #trigger/crowds
+![[holiday.png]] !![[beach.png|the beach]]
 `#code-tag [[not-a-link]]` and #1984 #weight:72.5kg
 ```
 #fenced [[fenced]]
