@@ -76,7 +76,8 @@ def parse_document(source: SourceFile, data: bytes, settings: Settings) -> Parse
                       issue.message, issue.hint)
         return Parsed(None, None, tuple(reader.problems))
     text = decoded.text
-    marker = _CONFLICT_MARKER.search(text)
+    marker = _CONFLICT_MARKER.search(text) if "<<<<<<<" in text or ">>>>>>>" in text or "|||||||" in text \
+        else None
     if marker:
         line = text.count("\n", 0, marker.start()) + 1
         reader.report(reader.at(None).at(line, 1), Severity.WARNING, "conflict-markers",

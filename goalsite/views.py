@@ -430,8 +430,8 @@ class Site:
 
     def _reviews(self, goal: Goal) -> list[dict[str, Any]]:
         reviews: list[tuple[dt.date, str, str | None]] = [(r.date, r.note or "Reviewed.", None) for r in goal.reviews]
-        for entry in self.vault.entries:
-            if entry.session and (not entry.goals or goal.id in entry.goals):
+        for entry in self.vault.sessions:
+            if not entry.goals or goal.id in entry.goals:
                 reviews.append((entry.date, entry.title or "Session", self.entry_href(entry)))
         reviews.sort(key=lambda r: r[0], reverse=True)
         return [{"date": long_date(day), "note": note, "href": href} for day, note, href in reviews]
