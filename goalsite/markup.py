@@ -163,6 +163,7 @@ _RENDER_WIKILINK = re.compile(r"\[\[([^\[\]\n]*?[^\[\]\s][^\[\]\n]*?)\]\]")
 _HELD = re.compile("\ue000(\\d+)\ue001")
 _HELD_IN_URL = re.compile("%EE%80%80(\\d+)%EE%80%81")
 _CODE_OR_TAG = re.compile(r"(<code[^>]*>.*?</code>|<[^>]*>)", re.S)
+_HELD_IN_TAG = re.compile("<[^>]*\ue000")  # may be inside a tag (`_CODE_OR_TAG`'s second kind)
 _IMAGE = re.compile(r"<img\b[^>]*?>")
 _ALT = re.compile(r'\balt="([^"]*)"')
 _BOXES = {
@@ -202,6 +203,8 @@ def _put_back(html: str, held: list[_Held], resolve: Resolve, root: str) -> str:
     def link(found: re.Match[str]) -> str:
         return _wikilink_html(held[int(found.group(1))], resolve, root)
 
+    if "<code" not in html and "%EE%80%80" not in html and not _HELD_IN_TAG.search(html):
+        return _HELD.sub(link, html)  # every one is in text: no need to cut the HTML into code, tags and text
     parts = _CODE_OR_TAG.split(html)
     for index, part in enumerate(parts):
         if "\ue000" in part:

@@ -49,6 +49,13 @@ def test_wikilinks_in_code_stay_as_written() -> None:
     assert "<code>[[2026-11-20]]\n</code>" in html
 
 
+def test_a_wikilink_inside_a_tag_stays_as_written() -> None:
+    assert render('<a href="https://example.org" title="[[sleep-schedule]]">site</a> and [[sleep-schedule]]') == (
+        '<p><a href="https://example.org" title="[[sleep-schedule]]" rel="noopener noreferrer">site</a> and '
+        '<a class="internal" href="../goals/sleep-schedule.html" title="Sleep schedule" rel="noopener noreferrer">'
+        'sleep-schedule</a></p>\n')
+
+
 def test_a_wikilink_alias_does_not_split_a_table_cell() -> None:
     html = render("| goal | note |\n|---|---|\n| [[sleep-schedule|sleep]] | ok |\n")
     assert '<td><a class="internal" href="../goals/sleep-schedule.html"' in html
