@@ -62,8 +62,8 @@ class _Template(jinja2.Template):
     def _from_namespace(cls, environment: jinja2.Environment, namespace: MutableMapping[str, Any],
                         globals: MutableMapping[str, Any]) -> jinja2.Template:
         """A compiled template's code, with `_escape` for what `{{ value }}` shows."""
-        if namespace.get("escape") is markupsafe.escape:
-            namespace["escape"] = _escape
+        if _escape_inner is not None and namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape  # (a MarkupSafe without `_escape_inner` escapes in C already)
         return super()._from_namespace(environment, namespace, globals)
 
 
