@@ -214,6 +214,19 @@ def _put_back(html: str, held: list[_Held], resolve: Resolve, root: str) -> str:
     return "".join(parts)
 
 
+def _hold(text: str) -> tuple[str, list[_Held]]:
+    """The text with each [[link]] (with an embed's `!`) replaced by a private-use mark and its number."""
+    held: list[_Held] = []
+    parts: list[str] = []
+    done = 0  # where the text not yet copied starts
+    for match in _RENDER_WIKILINK.finditer(text):
+        start = match.start() - (match.start() > done and text[match.start() - 1] == "!")
+        parts += (text[done:start], f"\ue000{len(held)}\ue001")
+        held.append(_Held(text[start:match.end()], match.group(1)))
+        done = match.end()
+    return "".join(parts) + text[done:], held
+
+
 def _image_words(match: re.Match[str]) -> str:
     """Pictures are not copied into the site, and a remote one would load from the network: show the words."""
     alt = _ALT.search(match.group(0))
@@ -232,14 +245,7 @@ def render_markdown(text: str, resolve: Resolve, root: str) -> str:
     if "\ue000" in text or "\ue001" in text:  # private-use characters are ours while rendering
         text = text.replace("\ue000", "\ufffd").replace("\ue001", "\ufffd")
     if "[[" in text:
-        parts: list[str] = []
-        done = 0  # where the text not yet copied starts
-        for match in _RENDER_WIKILINK.finditer(text):
-            start = match.start() - (match.start() > done and text[match.start() - 1] == "!")
-            parts += (text[done:start], f"\ue000{len(held)}\ue001")
-            held.append(_Held(text[start:match.end()], match.group(1)))
-            done = match.end()
-        text = "".join(parts) + text[done:]
+        text, held = _hold(text)
     html = cmarkgfm.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
     if held:
         html = _put_back(html, held, resolve, root)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from goalsite import markup
 from goalsite.markup import plain_excerpt, render_markdown
 
 GOALS = {"sleep-schedule": ("goals/sleep-schedule.html", "Sleep schedule"),
@@ -106,3 +112,36 @@ def test_an_excerpt_is_the_words_a_reader_sees() -> None:
             "- [x] **Walked** with ![[dog.png|Rex]], see [[sleep-schedule|my sleep goal]]!![[a.png]] and `x`\n> quoted")
     assert plain_excerpt(body) == "A good day Walked with Rex, see my sleep goal!a.png and x quoted"
     assert plain_excerpt(body, 5) == "A good day Walked with …"
+
+
+# The patterns as first written, each starting with what it looks back for: slower (tried at every
+# character), plainly right. The quick ones must find exactly what these find.
+_PLAIN_TAG = re.compile(r"(?<![\w/#&])#([\w/-]+)")
+_PLAIN_TRACKER = re.compile(r"(?<![\w/#&])#([\w/-]+):([-+]?\d+(?:\.\d+)?)[^\s\d,;.!?)\]]*")
+_PLAIN_WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^\n]*)((?:#|\^)[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+_PLAIN_RENDER_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]*?[^\[\]\s][^\[\]\n]*?)\]\]")
+_PIECES = st.sampled_from(["!", "!!", "[[", "]]", "[", "]", "|", "#", "^", " ", "\n", "a", "é", "1", "2.5", ":", "/",
+                           "&", "_", "-", "x|y", "goal-1", "#mood/ok", "#steps:8074", "![[a.png]]", "`"])
+
+
+@given(st.lists(_PIECES, max_size=30).map("".join))
+@settings(max_examples=600, deadline=None)
+def test_the_quick_patterns_find_what_the_plain_ones_find(text: str) -> None:
+    def found(pattern: re.Pattern[str]) -> list[tuple[object, ...]]:
+        return [(match.span(), match.groups()) for match in pattern.finditer(text)]
+
+    assert found(markup._TAG) == found(_PLAIN_TAG)
+    assert found(markup._TRACKER) == found(_PLAIN_TRACKER)
+    assert markup._link_words(text) == _PLAIN_WIKILINK.sub(lambda m: (m.group(4) or m.group(2)).strip(), text)
+    # Links as scan_body reads them: an embed is no link; the place is where the brackets start.
+    links = [(m.start(2) - 2, m.groups()[1:]) for m in _PLAIN_WIKILINK.finditer(text) if not m.group(1)]
+    assert [(m.start(), m.groups()) for m in markup._WIKILINK.finditer(text)
+            if not (m.start() and text[m.start() - 1] == "!")] == links
+    held_text, held = markup._hold(text)
+    plain: list[tuple[str, str]] = []
+
+    def hold(match: re.Match[str]) -> str:
+        plain.append((match.group(0), match.group(2)))
+        return f"\ue000{len(plain) - 1}\ue001"
+
+    assert (held_text, [(link.written, link.inner) for link in held]) == (_PLAIN_RENDER_WIKILINK.sub(hold, text), plain)
