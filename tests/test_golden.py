@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY
+from conftest import TODAY, analysed, write
 from goalsite.build import build
 from goalsite.state import STATE_FILES
+from goalsite.views import Site
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "example_site"
@@ -44,3 +45,24 @@ def test_an_entry_summary_makes_its_excerpt_when_a_theme_asks_for_it_in_any_way(
     summary = EntrySummary(entry, {"title": "Day"})
     assert "excerpt" in summary and summary.get("excerpt") == "Day A walk by the river, slowly."
     assert summary["excerpt"] == "Day A walk by the river, slowly." and summary.get("nothing", 1) == 1
+
+
+def test_the_timeline_years_are_the_years_of_its_events(tmp_path: Path) -> None:
+    """Worked out without making the events (planning needs only the years), they must be the events' years."""
+    vault = tmp_path / "vault"
+    shutil.copytree(ROOT / "example_vault", vault)
+    write(vault, "goals/old-goal.md", """\
+---
+title: An older goal
+start: 2019-03-01
+reviews: [{date: 2020-05-01}]
+milestones: [{title: First step, done: 2021-02-02}]
+revisions: [{date: 2022-07-07, change: Smaller steps}, {change: Undated}]
+---
+""")
+    write(vault, "journal/2018-01-01.md", "---\nmood: 5\n---\nA start.\n")
+    write(vault, "journal/2030-01-01.md", "---\nmood: 5\n---\nWritten ahead of time.\n")
+    model, analysis = analysed(vault)
+    site = Site(model, analysis)
+    assert site.timeline_years == sorted({event["date"].year for event in site.events}, reverse=True)
+    assert site.timeline_years[-5:] == [2022, 2021, 2020, 2019, 2018] and 2030 not in site.timeline_years
