@@ -10,7 +10,7 @@ autolinks and task lists), and sanitizes the result with nh3.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import escape, unescape
 from typing import NamedTuple
@@ -23,7 +23,7 @@ from cmarkgfm.cmark import Options
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
 _INLINE_CODE = re.compile(r"(`+)(?:.+?)\1")
-# Groups: the target, a heading or block, the alias. An embed's `!` is looked at before a match (see _RENDER_WIKILINK).
+# Groups: the target, a heading or block, the alias. An embed's `!` is looked at before a match (`_links`).
 _WIKILINK = re.compile(r"\[\[([^\[\]|#^\n]*)((?:#|\^)[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
 # A `#` not right after a word, `/`, `#` or `&`: the look back comes after the `#`, so that the pattern
 # starts with it and is searched for quickly (a pattern that starts by looking back is tried at every character).
@@ -32,6 +32,16 @@ _TAG = re.compile(r"#(?<![\w/#&]#)([\w/-]+)")
 _TAG_HAS_WORD = re.compile(r"[^\d/-]")  # Obsidian: `#1984` is not a tag, `#y1984` is
 _INLINE_FIELD = re.compile(r"[ \t]*(?:[-*+][ \t]+)?\**([^\W][\w \-/.]*?)\**::[ \t]*(.*?)[ \t]*$")
 _TASK = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[([ xX])\][ \t]")
+
+
+def _links(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each [[link]] the pattern finds, with where it starts: at the `!` just before it for an embed.
+    The patterns start with `[[`, which Python searches for quickly; one that may start with `!` would
+    be tried at every character."""
+    done = 0  # where the last one ended: its `]]` is no embed's `!`
+    for match in pattern.finditer(text):
+        yield match.start() - (match.start() > done and text[match.start() - 1] == "!"), match
+        done = match.end()
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,8 @@ def scan_body(body: str) -> BodyFacts:
         line = _blank_code(raw)
         heading = _HEADING.match(line) if line.lstrip().startswith("#") else None
         if "[[" in line:
-            for match in _WIKILINK.finditer(line):
-                if match.start() and line[match.start() - 1] == "!":  # an embed (![[picture.png]]) is not a link
+            for start, match in _links(_WIKILINK, line):
+                if start != match.start():  # an embed (![[picture.png]]) is not a link to a goal
                     continue
                 target = match.group(1).strip()
                 if target:
@@ -157,8 +167,7 @@ _SANITIZER = nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url
                          link_rel="noopener noreferrer")
 
 
-# Without the `!` of an embed, which is looked at before each match: a pattern that starts with `[[`
-# is searched for quickly, one that may start with `!` is tried at every character (13 times slower).
+# Without the `!` of an embed, which is looked at before each match (`_links`).
 _RENDER_WIKILINK = re.compile(r"\[\[([^\[\]\n]*?[^\[\]\s][^\[\]\n]*?)\]\]")
 _HELD = re.compile("\ue000(\\d+)\ue001")
 _HELD_IN_URL = re.compile("%EE%80%80(\\d+)%EE%80%81")
@@ -219,8 +228,7 @@ def _hold(text: str) -> tuple[str, list[_Held]]:
     held: list[_Held] = []
     parts: list[str] = []
     done = 0  # where the text not yet copied starts
-    for match in _RENDER_WIKILINK.finditer(text):
-        start = match.start() - (match.start() > done and text[match.start() - 1] == "!")
+    for start, match in _links(_RENDER_WIKILINK, text):
         parts += (text[done:start], f"\ue000{len(held)}\ue001")
         held.append(_Held(text[start:match.end()], match.group(1)))
         done = match.end()
@@ -263,8 +271,7 @@ def _link_words(line: str) -> str:
     """Each [[link]] or embed in a line replaced by its alias, or else its target."""
     parts: list[str] = []
     done = 0
-    for match in _WIKILINK.finditer(line):
-        start = match.start() - (match.start() > done and line[match.start() - 1] == "!")
+    for start, match in _links(_WIKILINK, line):
         parts += (line[done:start], (match.group(3) or match.group(1)).strip())
         done = match.end()
     return "".join(parts) + line[done:]

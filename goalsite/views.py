@@ -565,13 +565,7 @@ class Site:
 
     @functools.cached_property
     def timeline_years(self) -> list[int]:
-        """The years of `events`, without making them (planning the pages needs only these): every entry
-        is an event on its day, and a goal's are its start, milestones done, reviews and dated changes."""
-        days = {entry.date for entry in self.vault.entries}
-        for goal in self.vault.goals:
-            days.update(day for day in (goal.start, *(m.done_on for m in goal.milestones),
-                                        *(r.date for r in goal.reviews), *(v.date for v in goal.revisions)) if day)
-        return sorted({day.year for day in days if day <= self.today}, reverse=True)
+        return sorted({event["date"].year for event in self.events}, reverse=True)
 
     def timeline_view(self, goal: Goal | None = None, year: int | None = None) -> dict[str, Any]:
         """All of one goal's events, or one year's, or (the main timeline) the last twelve months':
