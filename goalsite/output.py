@@ -88,6 +88,8 @@ def write_if_changed(path: Path, data: bytes, new: bool = False) -> bool:
                 return False
         except OSError:
             pass
+    elif _link_new(path, data):
+        return True
     temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     try:
@@ -107,6 +109,39 @@ def write_if_changed(path: Path, data: bytes, new: bool = False) -> bool:
         temporary.unlink(missing_ok=True)
         raise
     return True
+
+
+_PROC_FDS: dict[int, int] = {}  # process id → its /proc/self/fd, opened once (a forked child opens its own)
+
+
+def _link_new(path: Path, data: bytes) -> bool:
+    """Write a file that is not there yet as an unnamed file in its folder, and link it in when whole
+    (Linux `O_TMPFILE`): a stopped build leaves nothing behind, and the folder changes once, not twice.
+    False when this cannot be done here (the caller writes a temporary file and renames it instead)."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return False
+    try:
+        descriptor = os.open(path.parent, flag | os.O_WRONLY, 0o666)
+    except OSError:
+        return False
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+        os.link(str(descriptor), path, src_dir_fd=_proc_fds(), follow_symlinks=True)
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _proc_fds() -> int:
+    pid = os.getpid()
+    if pid not in _PROC_FDS:
+        _PROC_FDS[pid] = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    return _PROC_FDS[pid]
 
 
 def _safe_relative(name: str) -> bool:

@@ -15,7 +15,7 @@ import pytest
 from conftest import GOOD_GOAL, TODAY, snapshot, write
 from goalsite.build import build
 from goalsite.errors import UsageError
-from goalsite.output import MARKER, read_manifest, write_site
+from goalsite.output import MARKER, read_manifest, write_if_changed, write_site
 from goalsite.state import MODEL, STATE
 
 
@@ -165,6 +165,51 @@ def test_a_killed_build_leaves_every_file_whole(tmp_path: Path) -> None:
     report = write_site(out, {f"page{i}.html": b"new " * 1000 for i in range(10)})
     assert report.removed == ()
     assert not [p for p in out.iterdir() if ".goalsite-tmp-" in p.name]
+
+
+# Killed with the fifth new page fully written as an unnamed file, before it was linked into its folder.
+LINK_KILLER = """
+import os, signal, sys
+from pathlib import Path
+from goalsite import output
+real = os.link
+count = 0
+def link(*args, **kwargs):
+    global count
+    count += 1
+    if count == 5:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+os.link = link
+for i in range(10):
+    output.write_if_changed(Path(sys.argv[1]) / f"page{i}.html", b"new " * 1000, new=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="new files are linked in whole only where O_TMPFILE is")
+def test_a_killed_first_build_leaves_whole_pages_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    process = subprocess.run([sys.executable, "-c", LINK_KILLER, str(out)], check=False)
+    assert process.returncode == -signal.SIGKILL
+    assert sorted(p.name for p in out.iterdir()) == [f"page{i}.html" for i in range(4)]  # no temporary file
+    assert {(out / f"page{i}.html").read_bytes() for i in range(4)} == {b"new " * 1000}
+
+
+def test_a_new_file_is_written_whole_where_it_belongs(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    assert write_if_changed(out / "a.html", b"first", new=True)
+    assert write_if_changed(out / "deeper" / "b.html", b"in a new folder", new=True)
+    # Said to be new but there after all (another build wrote it): replaced, never left as it was.
+    assert write_if_changed(out / "a.html", b"second", new=True)
+    assert (out / "a.html").read_bytes() == b"second"
+    assert (out / "deeper" / "b.html").read_bytes() == b"in a new folder"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["a.html", "deeper", "deeper/b.html"]
+    mode = (out / "a.html").stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask  # as any file the person makes, not the 0o600 of a temporary file
 
 
 def test_build_output_is_deterministic(vault: Path, tmp_path: Path) -> None:
