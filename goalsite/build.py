@@ -362,22 +362,26 @@ class Builder:
             todo = self._plan(site, keys, files)
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
         read_back: dict[str, bytes | None] = {}  # of those, what a live builder read back to serve
-        sealed: list[bytes] = []  # the model, pickled while the workers render
+        signed: list[bytes | None] = []  # the model's signature: pickled and written while the workers render
+        sizes: dict[str, tuple[int, int]] = {}  # size and time of each page the workers wrote or kept
         # Forked workers for a whole build: never once a watcher's threads run (`can_fork`), so a live
         # builder uses them for its first build only, and reads back what they wrote to serve it.
         if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and can_fork():
             def meanwhile() -> None:
-                """The parent's own share while the workers render: the data files, and the model to save."""
+                """The parent's own share while the workers render: the data files, and the model, saved."""
+                assert self.out is not None
                 files.update(self._data_files(site, vault, analysis, keys, rendered))
                 if keys is None and not self.live:
-                    sealed.append(state.seal(self._saved(vault, analysis)))
+                    signed.append(state.write_model(self.out, state.seal(self._saved(vault, analysis))))
 
-            for path, written in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out),
-                                                      meanwhile):
+            for path, written, seen in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out),
+                                                            meanwhile):
                 files[path] = None
                 if self.live:
                     files[path] = read_back[path] = (self.out / path).read_bytes()
                 rendered.append(path)
+                if seen is not None:
+                    sizes[path] = seen
                 if written:
                     elsewhere.append(path)
         else:
@@ -393,7 +397,7 @@ class Builder:
         if self.live:
             self.view, self.places = (site, shared), {}
         else:
-            self._save(report, model=keys is None, sealed=sealed[0] if sealed else None)
+            self._save(report, model=keys is None, signed=signed[0] if signed else None, sizes=sizes)
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
 
     def _plan(self, site: Site, keys: set[str] | None, files: dict[str, bytes | None]) -> list[Page]:
@@ -436,24 +440,29 @@ class Builder:
         compiled = cache.codes if isinstance(cache, Compiled) else self.compiled
         return state.Saved(self.reading, vault, analysis, self.goal_cache, self.link_world, compiled, self.csv_rows)
 
-    def _save(self, report: WriteReport, model: bool, sealed: bytes | None = None) -> None:
+    def _save(self, report: WriteReport, model: bool, signed: bytes | None = None,
+              sizes: dict[str, tuple[int, int]] | None = None) -> None:
         """Leave the state beside the output for the next build (the watcher keeps its own in memory).
 
         After a small change only the summary is written, with the files read since the model was saved
         (`drift`), each as read: the next build lays them over the older model (writing the whole model
         costs more than the change). Past `DRIFT_LIMIT` files, or after a whole render, the model is
-        written too. `sealed`: the model, pickled already."""
+        written too. `signed`: the signature of the model, written already (`state.write_model`);
+        `sizes`: the size and time of files, looked at as they were written."""
         assert self.out is not None and self.reading is not None and self.vault is not None
         assert self.analysis is not None and self.today is not None
+        sizes = sizes or {}
         if self.outputs:
             # Only what was written or removed moved; the rest is as recorded.
-            self.outputs.update(state.outputs(self.out, list(report.written)))
+            self.outputs.update(sizes)
+            self.outputs.update(state.outputs(self.out, [name for name in report.written if name not in sizes]))
             for name in report.removed:
                 self.outputs.pop(name, None)
             missing = [name for name in self.files if name not in self.outputs]
             self.outputs.update(state.outputs(self.out, missing))
         else:
-            self.outputs = state.outputs(self.out, list(self.files))
+            self.outputs = dict(sizes)
+            self.outputs.update(state.outputs(self.out, [name for name in self.files if name not in sizes]))
         vault = self.vault
         model = model or self.summary is None or len(self.drift) > DRIFT_LIMIT
         if model:
@@ -465,7 +474,10 @@ class Builder:
                                 self.reading.listing, self.outputs, self.summary.model if self.summary else b"",
                                 drift, self.reading.found, self.analysis is self.model_analysis, len(vault.goals),
                                 len(vault.entries), vault.files_read, vault.problems)
-        state.save(self.out, summary, (sealed or state.seal(self._saved(vault, self.analysis))) if model else None)
+        if model and signed is not None:
+            state.save(self.out, summary, None, written=signed)
+        else:
+            state.save(self.out, summary, state.seal(self._saved(vault, self.analysis)) if model else None)
         self.summary = summary
 
 
@@ -484,20 +496,27 @@ def _render_page(env: jinja2.Environment, shared: dict[str, object], page: Page)
 _JOB: tuple[Path, jinja2.Environment, dict[str, object], list[Page], set[str]] | None = None
 
 
-def _render_chunk(chunk: range) -> list[tuple[str, bool]]:
-    """In a worker: render and write some pages; (path, written) for each."""
+def _render_chunk(chunk: range) -> list[tuple[str, bool, tuple[int, int] | None]]:
+    """In a worker: render and write some pages; (path, written, its size and time) for each."""
     assert _JOB is not None
     out, env, shared, todo, previous = _JOB
     done = []
     for index in chunk:
         page = todo[index]
         new = page.path not in previous  # not written by any build before: no need to look at it first
-        done.append((page.path, write_if_changed(out / page.path, _render_page(env, shared, page), new)))
+        written = write_if_changed(out / page.path, _render_page(env, shared, page), new)
+        try:
+            info = os.stat(out / page.path)
+            seen: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
+        except OSError:
+            seen = None
+        done.append((page.path, written, seen))
     return done
 
 
 def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, object], todo: list[Page],
-                         previous: set[str], meanwhile: Callable[[], None]) -> list[tuple[str, bool]]:
+                         previous: set[str], meanwhile: Callable[[], None]
+                         ) -> list[tuple[str, bool, tuple[int, int] | None]]:
     """A whole build's pages rendered and written by one process per core (forked, so they share the
     model without copying it), while this process does `meanwhile`. The marker lists the pages first,
     so a build stopped halfway still knows them."""

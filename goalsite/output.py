@@ -183,7 +183,7 @@ def write_site(out: Path, files: dict[str, bytes | None], known: dict[str, bytes
         if known.get(name) == data:  # bytes compare by identity first: cheap when unchanged
             unchanged += 1
             continue
-        if write_if_changed(out / name, data):
+        if write_if_changed(out / name, data, new=name not in previous):  # never written: not looked at first
             written.append(name)
         else:
             unchanged += 1
@@ -217,7 +217,7 @@ def _remove_empty_parents(folder: Path, out: Path) -> None:
 
 def _remove_leftover_temporaries(out: Path, wanted: set[str]) -> None:
     """Temporary files of a build that was killed mid-write: only goalsite's own names, only in its folders."""
-    folders = {out} | {(out / name).parent for name in wanted}
+    folders = [out, *(out / folder for folder in {name.rsplit("/", 1)[0] for name in wanted if "/" in name})]
     for folder in folders:
         try:
             names = os.listdir(folder)

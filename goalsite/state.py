@@ -205,14 +205,29 @@ def seal(saved: Saved) -> bytes:
         return pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def save(out: Path, summary: Summary, model: bytes | None) -> None:
+def write_model(out: Path, model: bytes) -> bytes | None:
+    """The model (`seal`) signed and written beside the output; its signature, which the summary
+    saved next must hold (until then, the summary already there does not trust it). None when
+    there is no key to sign it with."""
+    key = _key()
+    if key is None:
+        return None
+    signature = _mac(key, model)
+    _write(out / MODEL, _HEADER + signature + model)
+    return signature
+
+
+def save(out: Path, summary: Summary, model: bytes | None, written: bytes | None = None) -> None:
     """Written beside the output, the model (`seal`) first; a build that cannot save them starts from
-    scratch next time. `model` None keeps the model file as it is (nothing in it changed)."""
+    scratch next time. `model` None keeps the model file as it is (nothing in it changed); `written`
+    is the signature of a model `write_model` wrote already."""
     key = _key()
     if key is None:
         forget(out)
         return
-    if model is not None:
+    if written is not None:
+        summary.model = written
+    elif model is not None:
         summary.model = _mac(key, model)
         _write(out / MODEL, _HEADER + summary.model + model)
     with collector_paused():

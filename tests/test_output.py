@@ -167,6 +167,20 @@ def test_a_killed_build_leaves_every_file_whole(tmp_path: Path) -> None:
     assert not [p for p in out.iterdir() if ".goalsite-tmp-" in p.name]
 
 
+def test_leftover_temporaries_go_from_every_folder_written_and_only_they(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    files = {"index.html": b"home", "journal/a.html": b"a", "journal/deep/b.html": b"b"}
+    write_site(out, files)
+    leftovers = [out / ".index.html.goalsite-tmp-99", out / "journal" / ".a.html.goalsite-tmp-99",
+                 out / "journal" / "deep" / ".b.html.goalsite-tmp-7"]
+    for path in leftovers:
+        path.write_bytes(b"half")
+    (out / "journal" / ".kept").write_bytes(b"not ours")
+    write_site(out, files)
+    assert not [path for path in leftovers if path.exists()]
+    assert (out / "journal" / ".kept").read_bytes() == b"not ours"
+
+
 # Killed with the fifth new page fully written as an unnamed file, before it was linked into its folder.
 LINK_KILLER = """
 import os, signal, sys

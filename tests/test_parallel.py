@@ -9,6 +9,7 @@ from test_incremental import TODAY, vault_with_entries
 
 import goalsite.build
 import goalsite.load
+import goalsite.state
 from conftest import snapshot, write
 from goalsite.build import build
 from goalsite.errors import UsageError
@@ -80,6 +81,44 @@ def test_the_model_saved_while_workers_render_is_a_sound_start(vault: Path, tmp_
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
     build(vault, tmp_path / "one", TODAY)
     assert site(tmp_path / "many") == site(tmp_path / "one")
+
+
+def test_the_sizes_and_times_workers_note_are_the_written_files(vault: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker notes the size and time of the pages it wrote; the state keeps exactly what is on disk,
+    so a page edited by hand afterwards is noticed and written again."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    out = tmp_path / "many"
+    build(vault, out, TODAY)
+    summary = goalsite.state.load_summary(out)
+    assert summary is not None and len(summary.outputs) == 36
+    assert summary.outputs == goalsite.state.outputs(out, sorted(summary.outputs))
+    page = out / "journal" / "2026-11-04.html"
+    page.write_bytes(page.read_bytes().replace(b"</body>", b"<!-- mine --></body>"))
+    result = build(vault, out, TODAY)
+    assert "journal/2026-11-04.html" in result.report.written and b"mine" not in page.read_bytes()
+
+
+def test_a_model_written_before_a_theme_error_is_not_trusted(vault: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model is written while the workers render; when they then fail, the summary left by the build
+    before does not vouch for it, and the next build starts from scratch, right."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    out = tmp_path / "many"
+    build(vault, out, TODAY)
+    write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited. [[sleep]]\n")
+    write(vault, "theme/templates/entry.html", "{% extends 'base.html' %}{% block main %}{{ no_such }}{% endblock %}")
+    with pytest.raises(UsageError):
+        build(vault, out, TODAY)
+    (vault / "theme" / "templates" / "entry.html").unlink()
+    summary = goalsite.state.load_summary(out)
+    assert summary is not None and goalsite.state.load_model(out, summary) is None
+    build(vault, out, TODAY)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
+    build(vault, tmp_path / "one", TODAY)
+    assert site(out) == site(tmp_path / "one")
 
 
 def test_a_template_that_does_not_compile_is_reported_by_the_page_that_uses_it(vault: Path, tmp_path: Path,
