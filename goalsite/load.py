@@ -281,7 +281,7 @@ def _link_one(entry: Entry, by_key: dict[str, str], goal_ids: frozenset[str]) ->
             problems.append(Problem(rating.location, Severity.WARNING, "unknown-goal",
                                     f"This GAS rating is for “{rating.goal}”, which is not the id of any goal.",
                                     "Use the goal's file name without `.md`."))
-    return _Linked(entry, goal_ids, replace(entry, goals=tuple(found)), tuple(problems), tuple(other))
+    return _Linked(entry, goal_ids, entry.with_goals(tuple(found)), tuple(problems), tuple(other))
 
 
 def entry_alone(parsed: Parsed, goal_ids: frozenset[str], notes: Container[str]) -> tuple[Entry, list[Problem]] | None:

@@ -9,6 +9,7 @@ autolinks and task lists), and sanitizes the result with nh3.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -134,6 +135,7 @@ def scan_body(body: str) -> BodyFacts:
     return BodyFacts(tuple(links), tuple(dict.fromkeys(tags)), tuple(fields), tasks_done, tasks_total, title)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a vault links the same few names again and again
 def link_key(target: str) -> str:
     """How a [[link]] names a note: its last path part, without `.md`."""
     name = target.strip().replace("\\", "/").rsplit("/", 1)[-1]

@@ -284,3 +284,16 @@ def test_a_goal_cannot_take_the_name_of_the_goal_list(vault: Path) -> None:
     model = load(vault)
     assert sorted(goal.id for goal in model.goals) == ["index-goal", "other"]
     assert [c[3] for c in codes(model.problems) if c[3] in ("reserved-id", "bad-id")] == ["reserved-id", "bad-id"]
+
+
+def test_an_entry_linked_to_goals_is_what_replace_makes(vault: Path) -> None:
+    import dataclasses
+
+    write(vault, "journal/2026-11-20.md", "---\nmood: 6\ntags: [calm]\ngoals: [a]\n---\nBody [[b]].\n")
+    entry = load(vault).entries[0]
+    linked = entry.with_goals(("a", "b"))
+    assert linked == dataclasses.replace(entry, goals=("a", "b")) and linked.goals == ("a", "b")
+    assert linked is not entry and entry.goals != ("a", "b") and linked.body == entry.body
+    assert entry.with_goals(entry.goals) is entry
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        linked.goals = ()  # type: ignore[misc]
