@@ -161,9 +161,17 @@ def can_fork() -> bool:
 
 
 def chunks(count: int, smallest: int) -> list[range]:
-    """`range(count)` cut into about eight pieces a core, none smaller than `smallest`, for a pool of workers."""
-    size = max(smallest, count // ((os.cpu_count() or 2) * 8))
-    return [range(start, min(start + size, count)) for start in range(0, count, size)]
+    """`range(count)` cut into pieces for a pool of workers, each an eighth of what is left per core and
+    none smaller than `smallest`: large pieces first, then smaller and smaller, so that the workers
+    finish together rather than one waiting while another ends a large piece."""
+    cores = os.cpu_count() or 2
+    pieces = []
+    start = 0
+    while start < count:
+        size = max(smallest, (count - start) // (cores * 8))
+        pieces.append(range(start, min(start + size, count)))
+        start += size
+    return pieces
 
 
 _JOB: tuple[list[SourceFile], Settings] | None = None  # what forked readers read: inherited, never pickled

@@ -156,3 +156,14 @@ def test_a_live_first_build_uses_the_workers_and_serves_what_they_wrote(vault: P
     many.build([path], looked.append)
     assert [list(pages) for pages in looked] == [["journal/2026-11-05.html"]]
     assert b"Day five, live." in many.site()["journal/2026-11-05.html"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 49, 50, 51, 399, 400, 1000, 10_265])
+def test_work_is_cut_into_pieces_that_shrink_towards_the_end(count: int) -> None:
+    pieces = goalsite.load.chunks(count, 50)
+    assert [index for piece in pieces for index in piece] == list(range(count))
+    sizes = [len(piece) for piece in pieces]
+    assert all(sizes) and sizes == sorted(sizes, reverse=True)
+    assert all(size >= 50 for size in sizes[:-1])
+    if count >= 10_000:  # big pieces first (few hand-offs), small ones last (the workers end together)
+        assert sizes[0] > 500 and sizes[-2] == 50 and len(pieces) < 80
