@@ -504,9 +504,10 @@ def _render_chunk(chunk: range) -> list[tuple[str, bool, tuple[int, int] | None]
     for index in chunk:
         page = todo[index]
         new = page.path not in previous  # not written by any build before: no need to look at it first
-        written = write_if_changed(out / page.path, _render_page(env, shared, page), new)
+        target = out / page.path
+        written = write_if_changed(target, _render_page(env, shared, page), new)
         try:
-            info = os.stat(out / page.path)
+            info = os.stat(target)
             seen: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
         except OSError:
             seen = None
