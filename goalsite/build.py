@@ -14,7 +14,7 @@ import jinja2
 
 from goalsite import state
 from goalsite.analysis import Analysis, GoalCache, analyse
-from goalsite.config import SETTINGS_FILE, load_settings, today_in
+from goalsite.config import SETTINGS_FILE, Settings, load_settings, today_in
 from goalsite.errors import Problem, Severity, UsageError
 from goalsite.export import CsvCache, goals_json, measurements_csv
 from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone, goals_of, note_names
@@ -94,6 +94,7 @@ class Builder:
         self.places: dict[str, int] = {}  # each entry file's place among the last view's entries
         self.figures_current = False  # the vault's goals and analysis are the last build's, not an older model's
         self.model_analysis: Analysis | None = None  # the analysis in the model file, while it is the last build's
+        self.theme_ready = False  # the theme was found and compiled for this build already (`_prepare_theme`)
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
@@ -274,9 +275,18 @@ class Builder:
             self.reading = Reading(self.root, settings, setting_problems, self.out, keep_last_good=self.live)
         else:
             self.reading.setting_problems = setting_problems
-        self.reading.reread(None, self.progress)
+        self.theme_ready = False
+        self.reading.reread(None, self.progress, meanwhile=lambda: self._prepare_theme(settings))
         today = self.fixed_today or today_in(settings)
         return self._render(assemble(self.reading, today), today, None)
+
+    def _prepare_theme(self, settings: Settings) -> None:
+        """While workers read the whole vault: the theme found and its templates compiled, for the render."""
+        self.folders = theme_folders(self.root, settings.theme)
+        self.theme = state.signature(self.folders) if not self.live else ()
+        self.env = environment(self.folders, self.compiled, reload=self.live)
+        _compile(self.env, set())
+        self.theme_ready = True
 
     def _keys(self, before: Vault, after: Vault, changed: set[str]) -> set[str] | None:
         """What the changed files touch, as page dependency keys; None for everything."""
@@ -338,11 +348,13 @@ class Builder:
             vault, analysis = replace(vault, entries=tuple(changed)), self.analysis
         else:
             analysis = analyse(vault, today, self.goal_cache)
-        if keys is None or self.env is None:  # templates are compiled once, again only when the theme may change
+        # Templates are compiled once, again only when the theme may change (unless done while reading).
+        if (keys is None and not self.theme_ready) or self.env is None:
             if keys is None or not self.folders:
                 self.folders = theme_folders(vault.root, vault.settings.theme)
                 self.theme = state.signature(self.folders) if not self.live else ()
             self.env = environment(self.folders, self.compiled, reload=self.live)
+        self.theme_ready = False
         folders, env = self.folders, self.env
         site = Site(vault, analysis)
         world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()))
@@ -525,11 +537,7 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
 
     global _JOB
     announce(out, previous | {page.path for page in todo})
-    # Every template compiled once, here, rather than in every worker (and kept with the model). One that
-    # does not compile is left to the page that uses it, which says so plainly.
-    for name in sorted({page.template for page in todo} | set(env.list_templates(extensions=["html"]))):
-        with contextlib.suppress(jinja2.TemplateError):
-            env.get_template(name)
+    _compile(env, {page.template for page in todo})
     _JOB = (out, env, shared, todo, previous)
     try:
         with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
@@ -538,6 +546,14 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
             return [item for done in results for item in done]
     finally:
         _JOB = None
+
+
+def _compile(env: jinja2.Environment, names: set[str]) -> None:
+    """Every template (and `names`) compiled once, here, rather than in every worker (and kept with the
+    model). One that does not compile is left to the page that uses it, which says so plainly."""
+    for name in sorted(names | set(env.list_templates(extensions=["html"]))):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
 
 
 def _laid_over(vault: Vault, drift: dict[str, tuple[SourceFile, FileRead] | None]) -> Vault | None:

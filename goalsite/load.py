@@ -63,9 +63,11 @@ class Reading:
     listing: bytes = b""  # what the last whole scan found (`listing_digest`)
 
     def reread(self, hints: Iterable[Path] | None = None, progress: Progress | None = None,
-               listing: tuple[list[SourceFile], list[Problem]] | None = None) -> set[str]:
+               listing: tuple[list[SourceFile], list[Problem]] | None = None,
+               meanwhile: Callable[[], None] | None = None) -> set[str]:
         """Read again what `hints` (changed paths) may have touched, or everything; the files that changed.
-        `listing` is what a whole scan (`discover`) just found, when the caller has it."""
+        `listing` is what a whole scan (`discover`) just found, when the caller has it. `meanwhile` is
+        this process's own work while forked workers read (it is called only when they do)."""
         hinted: set[str] = set()
         if hints is None:
             scan: list[tuple[str, bool]] = [("", True)]
@@ -110,7 +112,7 @@ class Reading:
         if not self.files and len(sources) >= PARALLEL_FROM and can_fork():  # a first read (live or not)
             for source in sources:
                 self.sources[source.rel] = source
-            for rel, read in _read_in_processes(sources, self.settings, progress):
+            for rel, read in _read_in_processes(sources, self.settings, progress, meanwhile):
                 self.files[rel] = read
             return changed | {source.rel for source in sources}
         for number, source in enumerate(sources, start=1):
@@ -184,9 +186,10 @@ def _read_chunk(chunk: range) -> list[tuple[str, FileRead]]:
         return [(sources[index].rel, _read(sources[index], settings)) for index in chunk]
 
 
-def _read_in_processes(sources: list[SourceFile], settings: Settings,
-                       progress: Progress | None) -> list[tuple[str, FileRead]]:
-    """A first whole read spread over one forked process per core; each sends back what it parsed."""
+def _read_in_processes(sources: list[SourceFile], settings: Settings, progress: Progress | None,
+                       meanwhile: Callable[[], None] | None = None) -> list[tuple[str, FileRead]]:
+    """A first whole read spread over one forked process per core; each sends back what it parsed,
+    while this process does `meanwhile`."""
     import multiprocessing
 
     global _JOB
@@ -194,7 +197,10 @@ def _read_in_processes(sources: list[SourceFile], settings: Settings,
     found: list[tuple[str, FileRead]] = []
     try:
         with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
-            for done in pool.imap(_read_chunk, chunks(len(sources), 100)):
+            results = pool.imap(_read_chunk, chunks(len(sources), 100))
+            if meanwhile is not None:
+                meanwhile()
+            for done in results:
                 found.extend(done)
                 if progress is not None:
                     progress(len(found), len(sources))

@@ -23,7 +23,7 @@ def site(folder: Path) -> dict[str, bytes]:
 def counted(monkeypatch: pytest.MonkeyPatch, module: object, name: str, calls: list[str]) -> None:
     """`module.name` still runs, and each call is noted in `calls`."""
     spread = getattr(module, name)
-    monkeypatch.setattr(module, name, lambda *args: calls.append(name) or spread(*args))
+    monkeypatch.setattr(module, name, lambda *args, **kwargs: calls.append(name) or spread(*args, **kwargs))
 
 
 def test_workers_build_the_same_site_as_one_process(vault: Path, tmp_path: Path,
@@ -167,3 +167,27 @@ def test_work_is_cut_into_pieces_that_shrink_towards_the_end(count: int) -> None
     assert all(size >= 50 for size in sizes[:-1])
     if count >= 10_000:  # big pieces first (few hand-offs), small ones last (the workers end together)
         assert sizes[0] > 500 and sizes[-2] == 50 and len(pieces) < 80
+
+
+def test_the_theme_is_compiled_while_workers_read(vault: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole read spread over workers leaves this process free: it compiles the theme then, not after."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    calls: list[str] = []
+    reading = goalsite.load._read_in_processes
+
+    def read(*args: object) -> object:
+        calls.append("read")
+        found = reading(*args)  # type: ignore[arg-type]
+        calls.append("read done")
+        return found
+
+    monkeypatch.setattr(goalsite.load, "_read_in_processes", read)
+    counted(monkeypatch, goalsite.build, "_compile", calls)
+    counted(monkeypatch, goalsite.build, "environment", calls)
+    build(vault, tmp_path / "many", TODAY)
+    assert calls == ["read", "environment", "_compile", "read done"]  # and not made again for the render
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 10**9)
+    build(vault, tmp_path / "one", TODAY)
+    assert site(tmp_path / "many") == site(tmp_path / "one")
