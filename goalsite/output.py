@@ -9,6 +9,7 @@ synced output folder does not churn.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass
@@ -111,7 +112,9 @@ def write_if_changed(path: Path, data: bytes, new: bool = False) -> bool:
     return True
 
 
-_PROC_FDS: dict[int, int] = {}  # process id → its /proc/self/fd, opened once (a forked child opens its own)
+_PROC_FDS: dict[int, int | None] = {}  # process id → its /proc/self/fd (a forked child opens its own), or
+# None where new files cannot be linked in (no /proc, or a file system without unnamed files)
+_UNSUPPORTED = (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL)  # what an open with O_TMPFILE says where it cannot be
 
 
 def _link_new(path: Path, data: bytes) -> bool:
@@ -119,17 +122,21 @@ def _link_new(path: Path, data: bytes) -> bool:
     (Linux `O_TMPFILE`): a stopped build leaves nothing behind, and the folder changes once, not twice.
     False when this cannot be done here (the caller writes a temporary file and renames it instead)."""
     flag = getattr(os, "O_TMPFILE", 0)
-    if not flag:
+    fds = _proc_fds() if flag else None
+    if fds is None:
         return False
     try:
         descriptor = os.open(path.parent, flag | os.O_WRONLY, 0o666)
-    except OSError:
+    except OSError as error:
+        if error.errno in _UNSUPPORTED:  # not on this file system: not tried again
+            os.close(fds)
+            _PROC_FDS[os.getpid()] = None
         return False
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(descriptor, view):]
-        os.link(str(descriptor), path, src_dir_fd=_proc_fds(), follow_symlinks=True)
+        os.link(str(descriptor), path, src_dir_fd=fds, follow_symlinks=True)
     except OSError:
         return False
     finally:
@@ -137,10 +144,13 @@ def _link_new(path: Path, data: bytes) -> bool:
     return True
 
 
-def _proc_fds() -> int:
+def _proc_fds() -> int | None:
     pid = os.getpid()
     if pid not in _PROC_FDS:
-        _PROC_FDS[pid] = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            _PROC_FDS[pid] = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            _PROC_FDS[pid] = None
     return _PROC_FDS[pid]
 
 

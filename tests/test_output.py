@@ -210,6 +210,23 @@ def test_a_killed_first_build_leaves_whole_pages_and_nothing_else(tmp_path: Path
     assert {(out / f"page{i}.html").read_bytes() for i in range(4)} == {b"new " * 1000}
 
 
+def test_where_new_files_cannot_be_linked_in_they_are_renamed_into_place(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """No /proc, or a file system without unnamed files: the temporary file and rename, every time."""
+    from goalsite import output
+
+    monkeypatch.setitem(output._PROC_FDS, os.getpid(), None)
+    renamed: list[str] = []
+    real = os.replace
+    monkeypatch.setattr(os, "replace", lambda source, target: renamed.append(Path(target).name) or real(source, target))
+    out = tmp_path / "site"
+    out.mkdir()
+    assert write_if_changed(out / "a.html", b"first", new=True)
+    assert write_if_changed(out / "b.html", b"second", new=True)
+    assert renamed == ["a.html", "b.html"]
+    assert [(p.name, p.read_bytes()) for p in sorted(out.iterdir())] == [("a.html", b"first"), ("b.html", b"second")]
+
+
 def test_a_new_file_is_written_whole_where_it_belongs(tmp_path: Path) -> None:
     out = tmp_path / "site"
     out.mkdir()
