@@ -180,6 +180,9 @@ def main() -> None:
     tools = []
     for name in dict.fromkeys(["goalsite", *args.tools]):
         binary = find(name, args.bin if name != "goalsite" else None)
+        if binary is None and name == "goalsite":
+            sys.exit("goalsite is neither beside this Python nor on PATH: run this script with the Python "
+                     "it is installed in (python3 -m pip install -e '.[bench]')")
         if binary is None:
             print(f"{name}: not installed, left out (python3 -m pip install -e '.[bench]')")
             continue
