@@ -129,19 +129,25 @@ def _link_new(path: Path, data: bytes) -> bool:
         descriptor = os.open(path.parent, flag | os.O_WRONLY, 0o666)
     except OSError as error:
         if error.errno in _UNSUPPORTED:  # not on this file system: not tried again
-            os.close(fds)
-            _PROC_FDS[os.getpid()] = None
+            _stop_linking(fds)
         return False
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(descriptor, view):]
         os.link(str(descriptor), path, src_dir_fd=fds, follow_symlinks=True)
-    except OSError:
+    except OSError as error:
+        if error.errno != errno.EEXIST:  # refused here (not just a file already there): not tried again
+            _stop_linking(fds)
         return False
     finally:
         os.close(descriptor)
     return True
+
+
+def _stop_linking(fds: int) -> None:
+    os.close(fds)
+    _PROC_FDS[os.getpid()] = None
 
 
 def _proc_fds() -> int | None:

@@ -227,6 +227,32 @@ def test_where_new_files_cannot_be_linked_in_they_are_renamed_into_place(tmp_pat
     assert [(p.name, p.read_bytes()) for p in sorted(out.iterdir())] == [("a.html", b"first"), ("b.html", b"second")]
 
 
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="new files are linked in whole only where O_TMPFILE is")
+def test_a_refused_link_is_not_tried_again_and_the_page_is_still_written(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linking an unnamed file in may be refused (a security module, say): that page is written the
+    other way, and so is every later one, rather than each being written twice."""
+    import errno
+
+    from goalsite import output
+
+    monkeypatch.delitem(output._PROC_FDS, os.getpid(), raising=False)  # this process starts afresh
+    links: list[str] = []
+
+    def refuse(source: str, target: object, **kwargs: object) -> None:
+        links.append(Path(str(target)).name)
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    out = tmp_path / "site"
+    out.mkdir()
+    assert write_if_changed(out / "a.html", b"first", new=True)
+    assert write_if_changed(out / "b.html", b"second", new=True)
+    assert links == ["a.html"]
+    assert [(p.name, p.read_bytes()) for p in sorted(out.iterdir())] == [("a.html", b"first"), ("b.html", b"second")]
+    monkeypatch.delitem(output._PROC_FDS, os.getpid())  # later tests link again
+
+
 def test_a_new_file_is_written_whole_where_it_belongs(tmp_path: Path) -> None:
     out = tmp_path / "site"
     out.mkdir()
