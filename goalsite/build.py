@@ -282,11 +282,16 @@ class Builder:
 
     def _prepare_theme(self, settings: Settings) -> None:
         """While workers read the whole vault: the theme found and its templates compiled, for the render."""
-        self.folders = theme_folders(self.root, settings.theme)
-        self.theme = state.signature(self.folders) if not self.live else ()
-        self.env = environment(self.folders, self.compiled, reload=self.live)
-        _compile(self.env, set())
+        _compile(self._load_theme(settings.theme), set())
         self.theme_ready = True
+
+    def _load_theme(self, theme: str, find: bool = True) -> jinja2.Environment:
+        """A new environment for the theme's templates; `find`: look for the theme's folders again first."""
+        if find:
+            self.folders = theme_folders(self.root, theme)
+            self.theme = state.signature(self.folders) if not self.live else ()
+        self.env = environment(self.folders, self.compiled, reload=self.live)
+        return self.env
 
     def _keys(self, before: Vault, after: Vault, changed: set[str]) -> set[str] | None:
         """What the changed files touch, as page dependency keys; None for everything."""
@@ -349,13 +354,11 @@ class Builder:
         else:
             analysis = analyse(vault, today, self.goal_cache)
         # Templates are compiled once, again only when the theme may change (unless done while reading).
-        if (keys is None and not self.theme_ready) or self.env is None:
-            if keys is None or not self.folders:
-                self.folders = theme_folders(vault.root, vault.settings.theme)
-                self.theme = state.signature(self.folders) if not self.live else ()
-            self.env = environment(self.folders, self.compiled, reload=self.live)
+        env = self.env
+        if (keys is None and not self.theme_ready) or env is None:
+            env = self._load_theme(vault.settings.theme, find=keys is None or not self.folders)
         self.theme_ready = False
-        folders, env = self.folders, self.env
+        folders = self.folders
         site = Site(vault, analysis)
         world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()))
         if world != self.link_world:  # a [[link]] may now lead elsewhere
@@ -486,10 +489,9 @@ class Builder:
                                 self.reading.listing, self.outputs, self.summary.model if self.summary else b"",
                                 drift, self.reading.found, self.analysis is self.model_analysis, len(vault.goals),
                                 len(vault.entries), vault.files_read, vault.problems)
-        if model and signed is not None:
-            state.save(self.out, summary, None, written=signed)
-        else:
-            state.save(self.out, summary, state.seal(self._saved(vault, self.analysis)) if model else None)
+        if model and signed is None:
+            signed = state.write_model(self.out, state.seal(self._saved(vault, self.analysis)))
+        state.save(self.out, summary, signed if model else None)
         self.summary = summary
 
 

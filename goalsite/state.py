@@ -217,19 +217,16 @@ def write_model(out: Path, model: bytes) -> bytes | None:
     return signature
 
 
-def save(out: Path, summary: Summary, model: bytes | None, written: bytes | None = None) -> None:
-    """Written beside the output, the model (`seal`) first; a build that cannot save them starts from
-    scratch next time. `model` None keeps the model file as it is (nothing in it changed); `written`
-    is the signature of a model `write_model` wrote already."""
+def save(out: Path, summary: Summary, model: bytes | None) -> None:
+    """The summary written beside the output; a build that cannot save it starts from scratch next time.
+    `model` is the signature of the model `write_model` wrote for it; None keeps the model file as it
+    is (nothing in it changed)."""
     key = _key()
     if key is None:
         forget(out)
         return
-    if written is not None:
-        summary.model = written
-    elif model is not None:
-        summary.model = _mac(key, model)
-        _write(out / MODEL, _HEADER + summary.model + model)
+    if model is not None:
+        summary.model = model
     with collector_paused():
         data = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
     _write(out / STATE, _HEADER + _mac(key, data) + data)
