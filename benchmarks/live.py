@@ -65,12 +65,15 @@ def wait_for(port: int, paths: list[str], token: bytes, limit: float = 120) -> f
 
 
 def entry_page(port: int, vault: Path, path: Path) -> str:
-    """The served page of one entry: the day's first page, or -2, -3 … (each names its file)."""
+    """The served page of one entry: the day's first page, or -2, -3 … up to the day's last (each names
+    its file). A 50,000-entry vault has a dozen entries a day."""
     day, rel = path.stem[:10], path.relative_to(vault).as_posix()
-    for page in [f"journal/{day}.html"] + [f"journal/{day}-{n}.html" for n in range(2, 10)]:
-        body = fetch(port, page)
-        if body is not None and f"<code>{rel}</code>".encode() in body:
+    page, number = f"journal/{day}.html", 1
+    while (body := fetch(port, page)) is not None:
+        if f"<code>{rel}</code>".encode() in body:
             return page
+        number += 1
+        page = f"journal/{day}-{number}.html"
     raise SystemExit(f"no served page shows {rel}")
 
 
