@@ -184,9 +184,10 @@ def forecast(points: Sequence[Point], baseline: Fraction, target: Fraction, toda
     slope = sum(((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)), Fraction(0)) / spread
     if slope == 0 or (slope > 0) != (target > baseline):
         return None
-    at = mean_x + (target - mean_y) / slope
-    day = origin + dt.timedelta(days=math.ceil(at))
-    return max(day, today)
+    at = math.ceil(mean_x + (target - mean_y) / slope)
+    if at > (dt.date.max - origin).days:  # so slow that no calendar reaches it
+        return None
+    return origin + dt.timedelta(days=max(at, (today - origin).days))  # not before today
 
 
 def _dated_track(goal: Goal, today: dt.date) -> str | None:

@@ -70,12 +70,19 @@ def _progress() -> Callable[[int, int], None] | None:
 
 
 def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    from goalsite.fields import FarDate, parse_date  # here: a command that needs no date starts quicker
+
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = parse_date(value) if len(value) == 10 else None
+    except FarDate as far:
+        raise click.BadParameter(f"{value} is {far}.") from None
     except ValueError:
-        raise click.BadParameter(f"“{value}” is not a date; write it as YYYY-MM-DD.") from None
+        day = None
+    if day is None:
+        raise click.BadParameter(f"“{value}” is not a date; write it as YYYY-MM-DD.")
+    return day
 
 
 def handled(command: F) -> F:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from goalsite.config import Settings, did_you_mean
 from goalsite.errors import Location, Problem, Severity
-from goalsite.fields import FieldReader, colon_text, parse_interval, parse_number
+from goalsite.fields import LONGEST_INTERVAL, FarDate, FieldReader, colon_text, parse_date, parse_interval, parse_number
 from goalsite.frontmatter import Map, Node, Scalar, Seq, compose, decode, split_front_matter
 from goalsite.markup import BodyFacts, scan_body
 from goalsite.model import (
@@ -202,7 +202,11 @@ def _parse_goal(source: SourceFile, fields: Map, body: str, body_line: int, fact
         interval = parse_interval(review_text)
         if interval is None and (days := parse_number(review_text)) is not None and days == int(days) and days > 0:
             interval = (int(days), "day")
-        if interval is None:
+        if interval is not None and interval[0] > LONGEST_INTERVAL[interval[1]]:
+            reader.report(review_node, Severity.WARNING, "review-every-invalid",
+                          f"`review_every` is “{review_text}”, more than a hundred years between reviews.",
+                          "For example `review_every: 2 weeks` or `review_every: 1 month`.", "T", goal_id)
+        elif interval is None:
             reader.report(review_node, Severity.WARNING, "review-every-invalid",
                           f"`review_every` is “{review_text}”; goalsite reads a number of days, weeks or months.",
                           "For example `review_every: 2 weeks` or `review_every: 1 month`.", "T", goal_id)
@@ -454,7 +458,11 @@ def _entry_date(source: SourceFile, fields: Map, reader: FieldReader) -> dt.date
     name_date = None
     if named:
         try:
-            name_date = dt.date.fromisoformat(named.group(1))
+            name_date = parse_date(named.group(1))
+        except FarDate as far:
+            reader.report(reader.at(None), Severity.ERROR, "bad-date",
+                          f"The file name starts with {named.group(1)}, which is {far}.",
+                          "Rename the file so it starts with the entry's date, YYYY-MM-DD.")
         except ValueError:
             reader.report(reader.at(None), Severity.ERROR, "bad-date",
                           f"The file name starts with {named.group(1)}, which is not a day on the calendar.",

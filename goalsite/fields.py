@@ -21,6 +21,18 @@ _FALSE = frozenset({"false", "no", "off", "n"})
 _INTERVAL = re.compile(r"(\d+)\s*(day|week|month)s?")
 _INTERVAL_WORDS = {"daily": (1, "day"), "weekly": (1, "week"), "fortnightly": (2, "week"), "monthly": (1, "month")}
 
+# The days goalsite reads: any journal's, and far enough from the calendar's ends (years 1 and 9999)
+# that a week, a month or a review interval added to one never falls off it. Past them is a typo.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+LONGEST_INTERVAL = {"day": 36525, "week": 5218, "month": 1200}  # a hundred years between reviews
+
+
+class FarDate(ValueError):
+    """A day on the calendar, but outside the years goalsite reads (`EARLIEST` to `LATEST`)."""
+
+    def __str__(self) -> str:
+        return f"outside the years goalsite reads, {EARLIEST.year} to {LATEST.year}"
+
 
 def parse_number(text: str) -> float | None:
     """A finite decimal number, or None. `12:30`, `0x1A`, `.nan` and `1e999` are not numbers here."""
@@ -32,12 +44,16 @@ def parse_number(text: str) -> float | None:
 
 
 def parse_date(text: str) -> dt.date | None:
-    """`YYYY-MM-DD`, optionally followed by a time. Raises ValueError for a date not on the calendar."""
+    """`YYYY-MM-DD`, optionally followed by a time. Raises ValueError for a date not on the calendar,
+    and `FarDate` for one outside the years goalsite reads."""
     match = _DATE.fullmatch(text.strip())
     if not match:
         return None
     year, month, day = (int(part) for part in match.groups())
-    return dt.date(year, month, day)
+    value = dt.date(year, month, day)
+    if not EARLIEST <= value <= LATEST:
+        raise FarDate(value)
+    return value
 
 
 def parse_interval(text: str) -> tuple[int, str] | None:
@@ -142,6 +158,10 @@ class FieldReader:
         if isinstance(node, Scalar):
             try:
                 value = parse_date(node.value)
+            except FarDate as far:
+                self.report(node, Severity.ERROR, "bad-date", f"`{key}` is {node.value.strip()}, which is {far}.",
+                            "Check the year; dates are written YYYY-MM-DD.", letter)
+                return None
             except ValueError:
                 self.report(node, Severity.ERROR, "bad-date",
                             f"`{key}` is {node.value.strip()}, which is not a day on the calendar.",

@@ -179,6 +179,20 @@ def test_forecast_uses_the_last_eight_points(vault: Path) -> None:
     assert analysed(vault, D(2026, 10, 10))[1].goals["g"].forecast == D(2026, 10, 12)
 
 
+def test_a_line_too_slow_for_any_calendar_has_no_forecast(vault: Path) -> None:
+    # A millionth a day towards 1000 would take some 2.7 million years: past the last day a date can
+    # hold. Below, a day far above the target lifts the line so high that it crossed the target a
+    # trillion days before the first point: the forecast is today, as for any line already past it.
+    measured_goal(vault, "{field: n, baseline: 0, target: 1000}", name="slow")
+    measured_goal(vault, "{field: m, baseline: 0, target: 10}", name="past")
+    entries(vault, "n", {"2026-10-01": 1, "2026-10-02": "1.000001"})
+    for day, value in {"2026-10-01": 9, "2026-10-02": 2000000, "2026-10-03": "9.000001"}.items():
+        write(vault, f"journal/{day}-m.md", f"---\nm: {value}\n---\n")
+    goals = analysed(vault, D(2026, 10, 27))[1].goals
+    assert goals["slow"].forecast is None
+    assert goals["past"].forecast == D(2026, 10, 27)
+
+
 # -- tracks without numbers --------------------------------------------------------------------
 
 

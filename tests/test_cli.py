@@ -86,6 +86,14 @@ def test_bad_usage_is_exit_2_with_one_clear_line_and_no_traceback(args: tuple[st
     assert "Traceback" not in result.stderr and result.stderr.strip()
 
 
+@pytest.mark.parametrize(("day", "said"), [("9999-12-31", "9999-12-31 is outside the years goalsite reads, 1900 to 2199."),
+                                           ("20261121", "“20261121” is not a date; write it as YYYY-MM-DD.")])
+def test_today_must_be_a_day_goalsite_reads(day: str, said: str, tmp_path: Path) -> None:
+    result = run("check", ".", "--today", day, cwd=tmp_path)
+    assert result.returncode == 2
+    assert said in result.stderr and "Traceback" not in result.stderr
+
+
 def test_build_end_to_end(vault: Path, tmp_path: Path) -> None:
     write(vault, "goals/sleep.md", GOOD_GOAL)
     write(vault, "journal/2026-11-20.md", "---\nnights: 2\nmood: 11\n---\n")

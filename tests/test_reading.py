@@ -39,6 +39,25 @@ def test_front_matter_date_wins_and_a_bad_date_is_a_problem(vault: Path) -> None
     assert model.problems[1].message == "`date` is 2026-02-30, which is not a day on the calendar."
 
 
+def test_a_date_far_from_today_is_a_problem_not_a_crash(vault: Path) -> None:
+    # Real days, but past any journal's: adding a week, a month or a review to them would leave the calendar.
+    write(vault, "journal/far.md", "---\nmood: 4\ndate: 9999-12-31\n---\n")
+    write(vault, "journal/0001-01-01.md", "---\nmood: 4\n---\n")
+    write(vault, "journal/2026-11-21.md", "---\nmood: 4\ndate: 1899-12-31\n---\n")
+    write(vault, "journal/2199-12-31.md", "---\nmood: 4\n---\n")
+    model = load(vault)
+    assert [e.date.isoformat() for e in model.entries] == ["2026-11-21", "2199-12-31"]
+    assert [(p.location.file, p.location.line, p.location.column, p.code, p.message) for p in model.problems] == [
+        ("journal/0001-01-01.md", 1, 1, "bad-date",
+         "The file name starts with 0001-01-01, which is outside the years goalsite reads, 1900 to 2199."),
+        ("journal/0001-01-01.md", 1, 1, "no-date", "This entry has no usable date, so it was left out."),
+        ("journal/2026-11-21.md", 3, 7, "bad-date",
+         "`date` is 1899-12-31, which is outside the years goalsite reads, 1900 to 2199."),
+        ("journal/far.md", 1, 1, "no-date", "This entry has no usable date, so it was left out."),
+        ("journal/far.md", 3, 7, "bad-date",
+         "`date` is 9999-12-31, which is outside the years goalsite reads, 1900 to 2199.")]
+
+
 def test_type_overrides_the_folder(vault: Path) -> None:
     write(vault, "notes/my-goal.md", "---\ntype: goal\ntitle: Call a friend weekly\n---\n")
     write(vault, "goals/2026-11-02.md", "---\ntype: entry\nmood: 7\n---\n")

@@ -147,6 +147,11 @@ def test_time_bound(vault: Path) -> None:
     problems = goal_problems(vault, goal(review_every="sometimes"), "d")
     assert [p.code for p in problems if p.letter == "T"] == ["review-every-invalid"]
 
+    for far in ("36526 days", "5219 weeks", "1201 months", "99999999999999999999"):  # past a hundred years
+        problems = goal_problems(vault, goal(review_every=far), f"e{far.split()[0]}")
+        assert [(p.code, p.message) for p in problems if p.letter == "T"] == [
+            ("review-every-invalid", f"`review_every` is “{far}”, more than a hundred years between reviews.")]
+
 
 def test_dates_outside_the_goal_and_past_due(vault: Path) -> None:
     text = GOOD_GOAL.replace("review_every: 2 weeks", """review_every: 2 weeks
