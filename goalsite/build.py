@@ -24,7 +24,7 @@ from goalsite.output import WriteReport, announce, check_output, default_output,
 from goalsite.pages import EVERYTHING, Page, entry_key, entry_page, plan_data, plan_pages
 from goalsite.render import Compiled, environment, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
-from goalsite.views import Site
+from goalsite.views import Site, entry_paths
 
 PARALLEL_FROM = 400  # pages to render before a whole build spreads them over the cores
 FIRST_LOOK_MOST = 8  # changed entries whose own pages a live build shows before the rest
@@ -307,6 +307,19 @@ class Builder:
             if goal.measurable and goal.measurable.field:
                 measured.setdefault(goal.measurable.field, set()).add(f"goal:{goal.id}")
         everyone = {f"goal:{goal.id}" for goal in after.goals}
+
+        def listing(entry: Entry, reviews: bool) -> set[str]:
+            """The pages that show an entry: its own, its month, year and search, and its goals' pages
+            (every goal's when it is a session or rates goals, and what `reviews` show of it changed)."""
+            found = {entry_key(entry), f"month:{entry.date:%Y-%m}", f"year:{entry.date.year}",
+                     f"search:{entry.date.year}", *(f"goal:{goal_id}" for goal_id in entry.goals)}
+            for name in entry.fields:
+                found |= measured.get(name, set())
+            if (entry.session or entry.gas) and reviews:
+                found |= everyone
+            return found
+
+        shifted = False
         for rel in changed:
             was, now = old.get(rel), new.get(rel)
             if was is not None and now is not None and shown_before.get(rel) == shown_after.get(rel):
@@ -319,18 +332,18 @@ class Builder:
             reviews = moved or (was is not None and now is not None
                                 and (was.session, was.goals, was.gas) != (now.session, now.goals, now.gas))
             for entry in (was, now):
-                if entry is None:
-                    continue
-                keys |= {entry_key(entry), f"month:{entry.date:%Y-%m}", f"year:{entry.date.year}",
-                         f"search:{entry.date.year}"}
-                keys |= {f"goal:{goal_id}" for goal_id in entry.goals}
-                for name in entry.fields:
-                    keys |= measured.get(name, set())
-                if (entry.session or entry.gas) and reviews:
-                    keys |= everyone
+                if entry is not None:
+                    keys |= listing(entry, reviews)
             if moved:
                 keys |= _neighbours(before, was) | _neighbours(after, now)
                 keys |= _linking(after, rel)
+                shifted = True
+        if shifted:  # an entry came, went or moved: others of its days may now be on another of the day's pages
+            before_paths, after_paths = entry_paths(before.entries), entry_paths(after.entries)
+            for rel, now in new.items():
+                if before_paths.get(rel, after_paths[rel]) != after_paths[rel]:  # every page that links it follows
+                    keys |= listing(now, True) | _neighbours(before, old[rel]) | _neighbours(after, now)
+                    keys |= _linking(after, rel)
         return keys
 
     def _render(self, vault: Vault, today: dt.date, keys: set[str] | None,

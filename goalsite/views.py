@@ -127,6 +127,22 @@ def chart_context(chart: Chart) -> dict[str, Any]:
             "css_class": chart.css_class}
 
 
+def entry_paths(entries: Iterable[Entry]) -> dict[str, str]:
+    """Each entry's page by its file: journal/2026-11-21.html, then -2, -3 … for more entries that day,
+    in the vault's order (by time)."""
+    paths: dict[str, str] = {}
+    day: dt.date | None = None
+    count = 0
+    for entry in entries:
+        if entry.date != day:
+            day, count = entry.date, 1
+            paths[entry.file] = f"journal/{day.isoformat()}.html"
+        else:
+            count += 1
+            paths[entry.file] = f"journal/{day.isoformat()}-{count}.html"
+    return paths
+
+
 class Site:
     """The whole vault seen as pages."""
 
@@ -136,19 +152,12 @@ class Site:
         self.today = analysis.today
         self.settings = vault.settings
         self.goals_by_id = {goal.id: goal for goal in vault.goals}
-        self.entry_paths: dict[str, str] = {}
+        self.entry_paths = entry_paths(vault.entries)
         self.entries_by_goal: dict[str, list[Entry]] = defaultdict(list)
         self.notes: dict[str, str] = {}
-        # journal/2026-11-21.html, then -2, -3 … for more entries that day, in time order.
-        day: dt.date | None = None
         for entry in vault.entries:
             stem, iso = note_names(entry)
-            if entry.date != day:
-                day, count, path = entry.date, 1, f"journal/{iso}.html"
-            else:
-                count += 1
-                path = f"journal/{iso}-{count}.html"
-            self.entry_paths[entry.file] = path
+            path = self.entry_paths[entry.file]
             for goal_id in entry.goals:
                 self.entries_by_goal[goal_id].append(entry)
             self.notes.setdefault(stem, path)

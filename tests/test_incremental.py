@@ -85,6 +85,35 @@ def test_deleting_and_moving_entries(vault: Path, tmp_path: Path) -> None:
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
+@pytest.mark.parametrize("change", ["add", "remove"])
+def test_an_entry_that_moves_to_another_page_of_its_day_re_renders_the_pages_that_name_it(
+        vault: Path, tmp_path: Path, change: str) -> None:
+    # 2026-11-04-a.md sorts before 2026-11-04.md, so adding it moves that entry from journal/2026-11-04.html
+    # to -2.html (removing it moves it back): the pages that link there follow, the next day's pager and a
+    # [[link]] by the moved entry's own name among them.
+    vault_with_entries(vault)
+    write(vault, "journal/2026/2026-11-08.md", "---\nmood: 6\n---\nSee [[2026-11-04]].\n")
+    first = write(vault, "journal/2026/2026-11-04-a.md", "---\nmood: 3\n---\nEarlier that day.\n")
+    if change == "add":
+        first.unlink()
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    builder.build()
+    if change == "add":
+        write(vault, "journal/2026/2026-11-04-a.md", "---\nmood: 3\n---\nEarlier that day.\n")
+    else:
+        first.unlink()
+    result = builder.build([first])
+    assert {"journal/2026-11-03.html", "journal/2026-11-05.html", "journal/2026-11-08.html"} - set(result.rendered) == set()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+    build(vault, tmp_path / "cli", TODAY)  # the same from the state a whole build left on disk
+    if change == "add":
+        first.unlink()
+    else:
+        write(vault, "journal/2026/2026-11-04-a.md", "---\nmood: 3\n---\nEarlier that day.\n")
+    build(vault, tmp_path / "cli", TODAY)
+    same_as_fresh(vault, tmp_path / "cli", tmp_path / "again")
+
+
 def test_goal_settings_and_theme_changes_re_render_everything(vault: Path, tmp_path: Path) -> None:
     vault_with_entries(vault)
     builder = Builder(vault, tmp_path / "site", TODAY)
