@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import random
+import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import snapshot, write
 from goalsite.build import Builder, build
+from goalsite.output import MARKER
 from goalsite.state import STATE_FILES
 
 TODAY = dt.date(2026, 11, 21)
@@ -241,3 +245,77 @@ def test_a_body_edit_past_what_lists_show_re_renders_only_its_page_and_search(va
     result = builder.build([path])
     assert {"journal/2026-11.html", "goals/sleep.html", "journal/index.html"} <= set(result.rendered)
     same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+EDITS = ("body", "mood", "date", "delete", "new", "goal", "break", "touch", "link", "rename", "session", "win")
+
+
+def _edit(vault: Path, rng: random.Random, kind: str, broken: dict[Path, bytes]) -> None:
+    """One change a person might make between two builds: `kind` of EDITS, on a file `rng` picks."""
+    entries = sorted((vault / "journal").rglob("*.md"))
+    goals = sorted(path.stem for path in (vault / "goals").glob("*.md"))
+    entry, goal = rng.choice(entries), rng.choice(goals)
+    text = entry.read_text(encoding="utf-8")
+    day = TODAY - dt.timedelta(days=rng.randint(-3, 90))
+    if kind == "body":
+        entry.write_text(text + f"\nword{rng.randint(0, 99)}\n", encoding="utf-8")
+    elif kind in ("mood", "date", "session", "win"):
+        line = {"mood": f"mood: {rng.randint(0, 12)}", "date": f"date: {day}",
+                "session": f"session: true\ngas: {{{goal}: {rng.randint(-2, 2)}}}", "win": "win: Said no kindly"}[kind]
+        key = line.split(":", 1)[0]
+        lines = [row for row in text.split("\n") if not row.startswith(key + ":")]
+        entry.write_text("\n".join(lines).replace("---\n", f"---\n{line}\n", 1), encoding="utf-8")
+    elif kind == "delete":
+        entry.unlink()
+    elif kind == "new":
+        write(vault, f"journal/{day.year}/{day}-{rng.choice('abc')}.md",
+              f"---\nmood: {rng.randint(1, 10)}\ngoals: [{goal}]\n---\nA new day. [[{goal}]]\n")
+    elif kind == "goal":
+        path = vault / "goals" / f"{goal}.md"
+        status = rng.choice(["active", "paused", "achieved", "dropped"])
+        lines = [row for row in path.read_text(encoding="utf-8").split("\n") if not row.startswith("status:")]
+        path.write_text("\n".join(lines).replace("---\n", f"---\nstatus: {status}\n", 1), encoding="utf-8")
+    elif kind == "break":  # a half-typed save, mended by the next edit
+        broken[entry] = entry.read_bytes()
+        entry.write_text(text.replace("---\n", "---\ntitle: [unclosed\n", 1), encoding="utf-8")
+    elif kind == "touch":
+        os.utime(entry, ns=(entry.stat().st_atime_ns, entry.stat().st_mtime_ns + 10**9))
+    elif kind == "link":
+        entry.write_text(text + f"\nSee [[{rng.choice(entries).stem[:10]}]].\n", encoding="utf-8")
+    elif kind == "rename":
+        entry.rename(entry.with_name(f"{entry.stem}-moved.md"))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_after_any_series_of_edits_every_build_equals_a_fresh_one(tmp_path: Path, seed: int) -> None:
+    """The whole site, built three ways after each edit: from the state a whole build left on disk
+    (the `build` command), by a live builder told which paths changed (`watch`, `serve`), and fresh."""
+    vault = tmp_path / "vault"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "example_vault", vault)
+    rng = random.Random(seed)
+    live = Builder(vault, tmp_path / "live", TODAY, live=True)
+    live.build()
+    build(vault, tmp_path / "site", TODAY)
+    broken: dict[Path, bytes] = {}
+    for step in range(20):
+        for path, data in broken.items():
+            path.write_bytes(data)
+        broken_now = dict(broken)
+        broken.clear()
+        before = {path: path.stat().st_mtime_ns for path in vault.rglob("*.md")}
+        kind = rng.choice(EDITS)
+        _edit(vault, rng, kind, broken)
+        after = {path: path.stat().st_mtime_ns for path in vault.rglob("*.md")}
+        changed = [path for path in before.keys() | after.keys() if before.get(path) != after.get(path)]
+        changed += list(broken_now)
+        build(vault, tmp_path / "site", TODAY)
+        live.build(changed)
+        fresh = tmp_path / f"fresh-{step}"
+        build(vault, fresh, TODAY, fresh=True)
+        want = {name: data for name, (data, _mtime) in snapshot(fresh).items() if name not in STATE_FILES}
+        got = {name: data for name, (data, _mtime) in snapshot(tmp_path / "site").items() if name not in STATE_FILES}
+        assert [name for name in want.keys() | got.keys() if want.get(name) != got.get(name)] == [], (step, kind)
+        if not broken:  # a live builder keeps a half-typed file's last good version, on purpose
+            assert [name for name, data in live.site().items() if want.get(name) != data] == [], (step, kind)
+            assert live.site().keys() == want.keys() - {MARKER}, (step, kind)
+        shutil.rmtree(fresh)
