@@ -21,7 +21,7 @@ from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunk
 from goalsite.markup import link_key, plain_excerpt
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
-from goalsite.pages import EVERYTHING, Page, entry_key, entry_page, plan_data, plan_pages
+from goalsite.pages import EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
 from goalsite.render import Compiled, environment, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
 from goalsite.views import Site, entry_paths
@@ -339,6 +339,8 @@ class Builder:
                 keys |= _linking(after, rel)
                 shifted = True
         if shifted:  # an entry came, went or moved: others of its days may now be on another of the day's pages
+            if {entry.date.year for entry in before.entries} != {entry.date.year for entry in after.entries}:
+                keys.add(YEARS)  # and a year may have come or gone
             before_paths, after_paths = entry_paths(before.entries), entry_paths(after.entries)
             for rel, now in new.items():
                 if before_paths.get(rel, after_paths[rel]) != after_paths[rel]:  # every page that links it follows

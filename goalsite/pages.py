@@ -16,6 +16,7 @@ from goalsite.model import Entry
 from goalsite.views import PageInfo, Site, long_date
 
 EVERYTHING = "*"  # a page that summarises the whole vault: re-rendered on any change
+YEARS = "years"  # a timeline page, which links every year that has something on the timeline
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Page:
     nav: str
     context: Callable[[PageInfo], dict[str, Any]]
     deps: frozenset[str]  # what it shows: "entry:<file>", "goal:<id>", "month:<YYYY-MM>", "year:<YYYY>",
-    # "search:<YYYY>" (a year's bodies, for search) or "*"
+    # "search:<YYYY>" (a year's bodies, for search), YEARS or "*"
 
     @property
     def info(self) -> PageInfo:
@@ -58,13 +59,14 @@ def plan_pages(site: Site) -> list[Page]:
     for year in site.timeline_years:
         pages.append(Page(site.timeline_year_path(year), "timeline.html", f"Timeline {year}", "timeline.html",
                           lambda info, year=year: site.timeline_view(year=year),  # type: ignore[misc]
-                          frozenset({f"year:{year}"})))
+                          frozenset({f"year:{year}", YEARS})))
     for goal in vault.goals:
         keys = frozenset({f"goal:{goal.id}"})
         pages.append(Page(site.goal_path(goal.id), "goal.html", goal.title, "goals/index.html",
                           lambda info, goal=goal: site.goal_view(goal, info), keys))  # type: ignore[misc]
         pages.append(Page(site.goal_timeline_path(goal.id), "timeline.html", f"Timeline: {goal.title}",
-                          "timeline.html", lambda info, goal=goal: site.timeline_view(goal), keys))  # type: ignore[misc]
+                          "timeline.html", lambda info, goal=goal: site.timeline_view(goal),  # type: ignore[misc]
+                          keys | {YEARS}))
     for key, entries in site.journal_months:
         name = dt.date(int(key[:4]), int(key[5:]), 1).strftime("%B %Y")
         pages.append(Page(f"journal/{key}.html", "journal_month.html", f"Journal: {name}", "journal/index.html",

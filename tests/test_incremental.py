@@ -118,6 +118,24 @@ def test_an_entry_that_moves_to_another_page_of_its_day_re_renders_the_pages_tha
     same_as_fresh(vault, tmp_path / "cli", tmp_path / "again")
 
 
+def test_a_year_that_comes_or_goes_re_renders_every_timeline_page(vault: Path, tmp_path: Path) -> None:
+    # Each year's timeline and each goal's link every year there is: an entry in a year of its own
+    # changes that list on pages that show nothing else of it.
+    vault_with_entries(vault)
+    builder = Builder(vault, tmp_path / "site", TODAY)
+    builder.build()
+    path = write(vault, "journal/2024/2024-05-01.md", "---\nmood: 5\n---\nLong ago.\n")
+    result = builder.build([path])
+    assert {"timeline/2024.html", "timeline/2025.html", "timeline/2026.html", "timeline/goal-sleep.html",
+            "timeline/goal-walks.html"} - set(result.rendered) == set()
+    assert 'href="../timeline/2024.html"' in (tmp_path / "site" / "timeline" / "2026.html").read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+    path.unlink()
+    result = builder.build([path])
+    assert "timeline/2024.html" in result.report.removed and "timeline/2025.html" in result.rendered
+    same_as_fresh(vault, tmp_path / "site", tmp_path / "again")
+
+
 def test_goal_settings_and_theme_changes_re_render_everything(vault: Path, tmp_path: Path) -> None:
     vault_with_entries(vault)
     builder = Builder(vault, tmp_path / "site", TODAY)
