@@ -100,8 +100,8 @@ class Reading:
             return any(parent == folder or (deep and (folder == "" or parent.startswith(folder + "/")))
                        for folder, deep in scan)
 
-        for folder in [name for name in self.found if covered(name + "/x")]:
-            del self.found[folder]
+        was_found = {problem for folder in [name for name in self.found if covered(name + "/x")]
+                     for problem in self.found.pop(folder)}
         for problem in problems:
             name = problem.location.file
             self.found.setdefault(name.rsplit("/", 1)[0] if "/" in name else "", []).append(problem)
@@ -109,6 +109,9 @@ class Reading:
         for rel in changed:
             del self.sources[rel]
             self.files.pop(rel, None)
+        # What finding the files says (a sync tool's conflict copy appeared, a link out of the vault went)
+        # changes the vault as an edit does, though no file that is read changed.
+        changed |= {problem.location.file for problem in was_found.symmetric_difference(problems)}
         if not self.files and len(sources) >= PARALLEL_FROM and can_fork():  # a first read (live or not)
             for source in sources:
                 self.sources[source.rel] = source

@@ -136,6 +136,35 @@ def test_a_year_that_comes_or_goes_re_renders_every_timeline_page(vault: Path, t
     same_as_fresh(vault, tmp_path / "site", tmp_path / "again")
 
 
+@pytest.mark.parametrize("how", ["the file", "its folder", "a rescan", "the build command"])
+def test_a_conflict_copy_that_appears_or_goes_is_reported_by_the_next_build(vault: Path, tmp_path: Path,
+                                                                             how: str) -> None:
+    # No file goalsite reads changed, but what it says about the vault did: a copy may hold the newest text.
+    vault_with_entries(vault)
+    copy = vault / "journal/2026/2026-11-05 (Sam's conflicted copy 2026-11-21).md"
+    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
+    builder.build()
+    if how == "the build command":
+        build(vault, tmp_path / "site", TODAY)
+
+    def again() -> tuple[str, ...]:
+        if how == "the build command":
+            result = build(vault, tmp_path / "site", TODAY)
+        else:
+            result = builder.rescan() if how == "a rescan" else \
+                builder.build([copy if how == "the file" else copy.parent])
+        return tuple(problem.code for problem in result.vault.problems if problem.location.file == copy.relative_to(
+            vault).as_posix())
+
+    copy.write_bytes((vault / "journal/2026/2026-11-05.md").read_bytes())
+    assert again() == ("conflict-copy",)
+    assert "conflicted copy" in (tmp_path / "site" / "problems.html").read_text(encoding="utf-8")
+    copy.unlink()
+    assert again() == ()
+    assert "conflicted copy" not in (tmp_path / "site" / "problems.html").read_text(encoding="utf-8")
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
 def test_goal_settings_and_theme_changes_re_render_everything(vault: Path, tmp_path: Path) -> None:
     vault_with_entries(vault)
     builder = Builder(vault, tmp_path / "site", TODAY)
