@@ -123,8 +123,13 @@ class Builder:
         return self._update(changed, today)
 
     def rescan(self) -> BuildResult:
-        """Look at every file's size and time (not its bytes) and build what changed: the watcher's safety net."""
+        """Look at every file's size and time (not its bytes) and build what changed: the watcher's safety
+        net. Settings or a theme changed without a word from the watcher render everything, as with one."""
         if self.reading is None or self.vault is None or self.today is None:
+            return self.build()
+        settings, problems = load_settings(self.root)
+        if (settings, problems) != (self.reading.settings, self.reading.setting_problems) \
+                or state.signature(theme_folders(self.root, settings.theme)) != self.theme:
             return self.build()
         return self._update(self.reading.reread(None), self.today)
 
@@ -289,7 +294,7 @@ class Builder:
         """A new environment for the theme's templates; `find`: look for the theme's folders again first."""
         if find:
             self.folders = theme_folders(self.root, theme)
-            self.theme = state.signature(self.folders) if not self.live else ()
+            self.theme = state.signature(self.folders)
         self.env = environment(self.folders, self.compiled, reload=self.live)
         return self.env
 

@@ -165,6 +165,24 @@ def test_a_conflict_copy_that_appears_or_goes_is_reported_by_the_next_build(vaul
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
+def test_the_safety_rescan_sees_settings_and_theme_changes_no_event_told_of(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    write(vault, "theme/static/goalsite.css", "body { color: black; }\n")
+    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
+    builder.build()
+    write(vault, "goalsite.yaml", "title: Our goals\n")
+    builder.rescan()
+    assert "<title>Overview · Our goals</title>" in builder.site()["index.html"].decode()
+    write(vault, "theme/static/goalsite.css", "body { color: navy; }\n")
+    builder.rescan()
+    assert builder.site()["assets/goalsite.css"] == b"body { color: navy; }\n"
+    write(vault, "goalsite.yaml", "title: [Our goals\n")
+    result = builder.rescan()
+    assert [problem.code for problem in result.vault.problems if problem.location.file == "goalsite.yaml"] == [
+        "yaml-syntax"]
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
 def test_goal_settings_and_theme_changes_re_render_everything(vault: Path, tmp_path: Path) -> None:
     vault_with_entries(vault)
     builder = Builder(vault, tmp_path / "site", TODAY)
