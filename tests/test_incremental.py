@@ -165,6 +165,17 @@ def test_a_conflict_copy_that_appears_or_goes_is_reported_by_the_next_build(vaul
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
+def test_a_folder_and_one_inside_it_in_one_burst_report_its_problems_once(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    write(vault, "journal/2026/2026-11-05 (Sam's conflicted copy 2026-11-21).md", "---\nmood: 1\n---\n")
+    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
+    builder.build()
+    write(vault, "journal/2026/2026-11-06.md", "---\nmood: 2\n---\n")
+    result = builder.build([vault / "journal", vault / "journal" / "2026"])
+    assert [problem.code for problem in result.vault.problems].count("conflict-copy") == 1
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
 def test_the_safety_rescan_sees_settings_and_theme_changes_no_event_told_of(vault: Path, tmp_path: Path) -> None:
     vault_with_entries(vault)
     write(vault, "theme/static/goalsite.css", "body { color: black; }\n")
