@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -96,7 +97,8 @@ _GOALS = st.lists(st.fixed_dictionaries(
 _ENTRIES = st.lists(st.dictionaries(st.sampled_from(_ENTRY_KEYS), _values(2), max_size=6), max_size=4)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50 * max(1, int(os.environ.get("GOALSITE_SOAK", "0"))), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_GOALS, _ENTRIES)
 def test_any_values_still_build_a_whole_site(tmp_path: Path, goals: list[dict[str, object]],
                                              entries: list[dict[str, object]]) -> None:

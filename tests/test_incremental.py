@@ -367,7 +367,10 @@ def _edit(vault: Path, rng: random.Random, kind: str, broken: dict[Path, bytes])
         write(vault, "goalsite.yaml", f"title: Goals {rng.randint(0, 9)}\nweek_start: {rng.choice(['monday', 'sunday'])}\n")
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+SOAK = int(os.environ.get("GOALSITE_SOAK", "0"))  # more seeds and examples for a longer run (README)
+
+
+@pytest.mark.parametrize("seed", range(1, SOAK + 1) if SOAK else [1, 2])
 def test_after_any_series_of_edits_every_build_equals_a_fresh_one(tmp_path: Path, seed: int) -> None:
     """The whole site, built three ways after each edit: from the state a whole build left on disk
     (the `build` command), by a live builder told which paths or folders changed or rescanning
