@@ -38,6 +38,16 @@ review_every: 2 weeks
     write(vault, "journal/2025/2025-12-31.md", "---\nmood: 5\n---\nLast year.\n")
 
 
+def built(vault: Path, tmp_path: Path, extra: dict[str, str] | None = None, live: bool = False) -> Builder:
+    """The test vault with `extra` files, built once; `live`: by a builder as `watch` and `serve` keep one."""
+    vault_with_entries(vault)
+    for rel, text in (extra or {}).items():
+        write(vault, rel, text)
+    builder = Builder(vault, tmp_path / "site", TODAY, live=live)
+    builder.build()
+    return builder
+
+
 def same_as_fresh(vault: Path, builder_out: Path, tmp_path: Path) -> None:
     build(vault, tmp_path / "fresh", TODAY)
     fresh = {k: v[0] for k, v in snapshot(tmp_path / "fresh").items() if k not in STATE_FILES}
@@ -121,9 +131,7 @@ def test_an_entry_that_moves_to_another_page_of_its_day_re_renders_the_pages_tha
 def test_a_year_that_comes_or_goes_re_renders_every_timeline_page(vault: Path, tmp_path: Path) -> None:
     # Each year's timeline and each goal's link every year there is: an entry in a year of its own
     # changes that list on pages that show nothing else of it.
-    vault_with_entries(vault)
-    builder = Builder(vault, tmp_path / "site", TODAY)
-    builder.build()
+    builder = built(vault, tmp_path)
     path = write(vault, "journal/2024/2024-05-01.md", "---\nmood: 5\n---\nLong ago.\n")
     result = builder.build([path])
     assert {"timeline/2024.html", "timeline/2025.html", "timeline/2026.html", "timeline/goal-sleep.html",
@@ -166,10 +174,8 @@ def test_a_conflict_copy_that_appears_or_goes_is_reported_by_the_next_build(vaul
 
 
 def test_a_folder_and_one_inside_it_in_one_burst_report_its_problems_once(vault: Path, tmp_path: Path) -> None:
-    vault_with_entries(vault)
-    write(vault, "journal/2026/2026-11-05 (Sam's conflicted copy 2026-11-21).md", "---\nmood: 1\n---\n")
-    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
-    builder.build()
+    builder = built(vault, tmp_path, {"journal/2026/2026-11-05 (Sam's conflicted copy 2026-11-21).md": "---\n---\n"},
+                    live=True)
     write(vault, "journal/2026/2026-11-06.md", "---\nmood: 2\n---\n")
     result = builder.build([vault / "journal", vault / "journal" / "2026"])
     assert [problem.code for problem in result.vault.problems].count("conflict-copy") == 1
@@ -177,10 +183,7 @@ def test_a_folder_and_one_inside_it_in_one_burst_report_its_problems_once(vault:
 
 
 def test_the_safety_rescan_sees_settings_and_theme_changes_no_event_told_of(vault: Path, tmp_path: Path) -> None:
-    vault_with_entries(vault)
-    write(vault, "theme/static/goalsite.css", "body { color: black; }\n")
-    builder = Builder(vault, tmp_path / "site", TODAY, live=True)
-    builder.build()
+    builder = built(vault, tmp_path, {"theme/static/goalsite.css": "body { color: black; }\n"}, live=True)
     write(vault, "goalsite.yaml", "title: Our goals\n")
     builder.rescan()
     assert "<title>Overview · Our goals</title>" in builder.site()["index.html"].decode()
