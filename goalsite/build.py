@@ -341,7 +341,7 @@ class Builder:
                     keys |= listing(entry, reviews)
             if moved:
                 keys |= _neighbours(before, was) | _neighbours(after, now)
-                keys |= _linking(after, rel)
+                keys |= _linking(after, rel, was, now)
                 shifted = True
         if shifted:  # an entry came, went or moved: others of its days may now be on another of the day's pages
             if {entry.date.year for entry in before.entries} != {entry.date.year for entry in after.entries}:
@@ -350,7 +350,7 @@ class Builder:
             for rel, now in new.items():
                 if before_paths.get(rel, after_paths[rel]) != after_paths[rel]:  # every page that links it follows
                     keys |= listing(now, True) | _neighbours(before, old[rel]) | _neighbours(after, now)
-                    keys |= _linking(after, rel)
+                    keys |= _linking(after, rel, now)
         return keys
 
     def _render(self, vault: Vault, today: dt.date, keys: set[str] | None,
@@ -653,9 +653,10 @@ def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:
     return keys
 
 
-def _linking(vault: Vault, rel: str) -> set[str]:
-    """Entries whose [[links]] name this file: they may now resolve, or no longer."""
+def _linking(vault: Vault, rel: str, *entries: Entry | None) -> set[str]:
+    """Entries whose [[links]] name this file, or the days of `entries` (its entry before and after a
+    change): they may now resolve, or no longer, or lead elsewhere."""
     stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-    names = {stem, stem[:10]}
+    names = {stem, stem[:10], *(name for entry in entries if entry is not None for name in note_names(entry))}
     return {entry_key(entry) for entry in vault.entries
             if any(link_key(link.target).lower() in names for link in entry.links)}

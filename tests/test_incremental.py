@@ -128,6 +128,19 @@ def test_an_entry_that_moves_to_another_page_of_its_day_re_renders_the_pages_tha
     same_as_fresh(vault, tmp_path / "cli", tmp_path / "again")
 
 
+@pytest.mark.parametrize("live", [True, False])
+def test_a_link_to_a_day_follows_an_entry_re_dated_to_it(vault: Path, tmp_path: Path, live: bool) -> None:
+    # [[2026-11-20]] names whichever entry is dated that day, whatever its file is called.
+    builder = built(vault, tmp_path, {"journal/2025/2025-06-01.md": "---\nmood: 5\n---\nSee [[2026-11-20]].\n"},
+                    live=live)
+    assert '<span class="unresolved-link">2026-11-20</span>' in (tmp_path / "site/journal/2025-06-01.html").read_text()
+    path = write(vault, "journal/2026/2026-11-06.md", "---\ndate: 2026-11-20\nmood: 6\n---\nMoved.\n")
+    result = builder.build([path])
+    assert "journal/2025-06-01.html" in result.rendered
+    assert 'href="../journal/2026-11-20.html"' in (tmp_path / "site/journal/2025-06-01.html").read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
 def test_a_year_that_comes_or_goes_re_renders_every_timeline_page(vault: Path, tmp_path: Path) -> None:
     # Each year's timeline and each goal's link every year there is: an entry in a year of its own
     # changes that list on pages that show nothing else of it.
