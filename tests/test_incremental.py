@@ -195,6 +195,22 @@ def test_a_folder_and_one_inside_it_in_one_burst_report_its_problems_once(vault:
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
+def test_a_note_that_stops_being_an_entry_leaves_the_live_site(vault: Path, tmp_path: Path) -> None:
+    # A live build keeps a half-typed file's last good version; a file that says `type: note` is not half-typed.
+    builder = built(vault, tmp_path, {"notes/call.md": "---\ntype: entry\ndate: 2026-11-08\nmood: 4\n---\nA call.\n"},
+                    live=True)
+    assert "journal/2026-11-08-2.html" in builder.site()
+    path = write(vault, "notes/call.md", "---\ntype: note\ndate: 2026-11-08\nmood: 4\n---\nA call.\n")
+    result = builder.build([path])
+    assert [entry.file for entry in result.vault.entries if entry.file.startswith("notes/")] == []
+    assert "journal/2026-11-08-2.html" not in builder.site()
+    write(vault, "notes/call.md", "---\ntype: entry\ndate: 2026-11-08\nmood: 4\n---\nA call.\n")
+    builder.build([path])
+    write(vault, "notes/call.md", "---\ntype: entry\ndate: 2026-11-08\nmood: [4\n---\nA call.\n")  # half-typed
+    result = builder.build([path])
+    assert [entry.file for entry in result.vault.entries if entry.file.startswith("notes/")] == ["notes/call.md"]
+
+
 def test_the_safety_rescan_sees_settings_and_theme_changes_no_event_told_of(vault: Path, tmp_path: Path) -> None:
     builder = built(vault, tmp_path, {"theme/static/goalsite.css": "body { color: black; }\n"}, live=True)
     write(vault, "goalsite.yaml", "title: Our goals\n")
