@@ -135,9 +135,9 @@ class Reading:
                 continue
             if self.keep_last_good and old is not None and read.parsed.goal is None and read.parsed.entry is None \
                     and (old.parsed.goal is not None or old.parsed.entry is not None) \
-                    and any(problem.severity is Severity.ERROR for problem in read.parsed.problems):
-                # saved half-typed: kept as it was. A file that says it is no longer a goal or an entry
-                # (`type: note`) is read as it says.
+                    and read.parsed.problems:
+                # Left out for what is wrong in it (half-typed, a conflict marker): kept as it was. A file
+                # that reads fine but says it is no longer a goal or an entry (`type: note`) is not kept.
                 read.parsed = Parsed(old.parsed.goal, old.parsed.entry, read.parsed.problems)
             self.files[source.rel] = read
             changed.add(source.rel)

@@ -206,9 +206,11 @@ def test_a_note_that_stops_being_an_entry_leaves_the_live_site(vault: Path, tmp_
     assert "journal/2026-11-08-2.html" not in builder.site()
     write(vault, "notes/call.md", "---\ntype: entry\ndate: 2026-11-08\nmood: 4\n---\nA call.\n")
     builder.build([path])
-    write(vault, "notes/call.md", "---\ntype: entry\ndate: 2026-11-08\nmood: [4\n---\nA call.\n")  # half-typed
-    result = builder.build([path])
-    assert [entry.file for entry in result.vault.entries if entry.file.startswith("notes/")] == ["notes/call.md"]
+    for kept in ("---\ntype: entry\ndate: 2026-11-08\nmood: [4\n---\nA call.\n",  # half-typed
+                 "---\ntype: entry\ndate: 2026-11-08\n---\n<<<<<<< HEAD\nA call.\n=======\nA visit.\n>>>>>>> b\n"):
+        write(vault, "notes/call.md", kept)
+        result = builder.build([path])
+        assert [entry.file for entry in result.vault.entries if entry.file.startswith("notes/")] == ["notes/call.md"]
 
 
 def test_the_safety_rescan_sees_settings_and_theme_changes_no_event_told_of(vault: Path, tmp_path: Path) -> None:
