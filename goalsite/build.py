@@ -341,16 +341,17 @@ class Builder:
                     keys |= listing(entry, reviews)
             if moved:
                 keys |= _neighbours(before, was) | _neighbours(after, now)
-                keys |= _linking(after, rel, was, now)
+                keys |= _linking(after, was, now)
                 shifted = True
         if shifted:  # an entry came, went or moved: others of its days may now be on another of the day's pages
             if {entry.date.year for entry in before.entries} != {entry.date.year for entry in after.entries}:
                 keys.add(YEARS)  # and a year may have come or gone
             before_paths, after_paths = entry_paths(before.entries), entry_paths(after.entries)
-            for rel, now in new.items():
-                if before_paths.get(rel, after_paths[rel]) != after_paths[rel]:  # every page that links it follows
+            for rel, path in after_paths.items():
+                if rel in before_paths and before_paths[rel] != path:  # every page that links it follows
+                    now = new[rel]
                     keys |= listing(now, True) | _neighbours(before, old[rel]) | _neighbours(after, now)
-                    keys |= _linking(after, rel, now)
+                    keys |= _linking(after, now)
         return keys
 
     def _render(self, vault: Vault, today: dt.date, keys: set[str] | None,
@@ -653,10 +654,9 @@ def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:
     return keys
 
 
-def _linking(vault: Vault, rel: str, *entries: Entry | None) -> set[str]:
-    """Entries whose [[links]] name this file, or the days of `entries` (its entry before and after a
-    change): they may now resolve, or no longer, or lead elsewhere."""
-    stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-    names = {stem, stem[:10], *(name for entry in entries if entry is not None for name in note_names(entry))}
+def _linking(vault: Vault, *entries: Entry | None) -> set[str]:
+    """Entries whose [[links]] name one of `entries` (an entry before and after a change) by its file or
+    its day (`note_names`): they may now resolve, or no longer, or lead elsewhere."""
+    names = {name for entry in entries if entry is not None for name in note_names(entry)}
     return {entry_key(entry) for entry in vault.entries
             if any(link_key(link.target).lower() in names for link in entry.links)}

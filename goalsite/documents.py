@@ -202,16 +202,13 @@ def _parse_goal(source: SourceFile, fields: Map, body: str, body_line: int, fact
         interval = parse_interval(review_text)
         if interval is None and (days := parse_number(review_text)) is not None and days == int(days) and days > 0:
             interval = (int(days), "day")
-        if interval is not None and interval[0] > LONGEST_INTERVAL[interval[1]]:
-            reader.report(review_node, Severity.WARNING, "review-every-invalid",
-                          f"`review_every` is “{review_text}”, more than a hundred years between reviews.",
-                          "For example `review_every: 2 weeks` or `review_every: 1 month`.", "T", goal_id)
-        elif interval is None:
-            reader.report(review_node, Severity.WARNING, "review-every-invalid",
-                          f"`review_every` is “{review_text}”; goalsite reads a number of days, weeks or months.",
-                          "For example `review_every: 2 weeks` or `review_every: 1 month`.", "T", goal_id)
-        else:
+        if interval is not None and interval[0] <= LONGEST_INTERVAL[interval[1]]:
             review_every = Interval(*interval)
+        else:
+            said = ", more than a hundred years between reviews." if interval is not None else \
+                "; goalsite reads a number of days, weeks or months."
+            reader.report(review_node, Severity.WARNING, "review-every-invalid", f"`review_every` is “{review_text}”{said}",
+                          "For example `review_every: 2 weeks` or `review_every: 1 month`.", "T", goal_id)
 
     return Goal(
         id=goal_id,

@@ -88,11 +88,11 @@ class Reading:
                     parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
                     folders.setdefault(parent, False)
                     hinted.add(rel)
-            deep = [folder for folder, whole in folders.items() if whole]
+            through = [folder for folder, whole in folders.items() if whole]
             # A folder inside one looked through whole is looked at once (twice, it reported its problems twice).
             scan = sorted((folder, whole) for folder, whole in folders.items()
                           if not any(other != folder and (other == "" or folder.startswith(other + "/"))
-                                     for other in deep))
+                                     for other in through))
         sources, problems = listing if listing is not None and hints is None else \
             discover(self.root, self.settings, self.output, scan)
         if hints is None:
