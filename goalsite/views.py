@@ -251,6 +251,7 @@ class Site:
             # "a week" after the value, unless the unit already says it ("nights per week")
             "per": (goal.measurable.per if goal.measurable and goal.measurable.per
                     and "per" not in (unit or "").split() else None),
+            "period": goal.measurable.per if goal.measurable else None,  # "this week so far"
             "due": long_date(goal.due) if goal.due else None,
             "days_left_text": days_text(result.days_left) if goal.status == "active" else None,
             "next_milestone": ({"title": next_milestone.title, "due": long_date(next_milestone.due) or None,

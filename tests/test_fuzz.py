@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -119,3 +120,11 @@ def test_any_values_still_build_a_whole_site(tmp_path: Path, goals: list[dict[st
     result = build(vault, work / "site", today=TODAY, fresh=True)
     assert (work / "site" / "index.html").is_file()
     assert all((work / "site" / "goals" / f"{goal.id}.html").is_file() for goal in result.vault.goals)
+    # An empty or odd value leaves its words out: no page shows Python's own words for nothing, yes or no
+    # (unless a file says them itself).
+    written = " ".join(path.read_text(encoding="utf-8") for path in vault.rglob("*.md"))
+    for word in ("None", "True", "False"):
+        if word not in written:
+            pages = [path.name for path in (work / "site").rglob("*.html")
+                     if re.search(rf"[>\s(]{word}[\s<.,:;)]", path.read_text(encoding="utf-8"))]
+            assert pages == [], word

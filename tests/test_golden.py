@@ -66,3 +66,32 @@ revisions: [{date: 2022-07-07, change: Smaller steps}, {change: Undated}]
     site = Site(model, analysis)
     assert site.timeline_years == sorted({event["date"].year for event in site.events}, reverse=True)
     assert site.timeline_years[-5:] == [2022, 2021, 2020, 2019, 2018] and 2030 not in site.timeline_years
+
+
+def test_no_page_shows_a_python_none(tmp_path: Path) -> None:
+    """A value left empty must leave its words out, never show as "None" (the goal card once said
+    "this None so far" for a unit that names its period, "nights per week")."""
+    from html.parser import HTMLParser
+
+    class Words(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.words: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.words.extend(word for _name, value in attrs for word in (value or "").split())
+
+        def handle_data(self, data: str) -> None:
+            self.words.extend(data.split())
+
+    build(ROOT / "example_vault", tmp_path / "site", TODAY)
+    shown = {}
+    for page in sorted((tmp_path / "site").rglob("*.html")):
+        reader = Words()
+        reader.feed(page.read_text(encoding="utf-8"))
+        shown[page.relative_to(tmp_path / "site").as_posix()] = reader.words
+    assert len(shown) == 110
+    assert [name for name, words in shown.items() if any(word.strip("().,:") == "None" for word in words)] == []
+    card = " ".join(shown["index.html"])
+    assert "aiming for 5 nights per week (this week so far: 5 nights per week)" in card
+    assert "this week so far" in " ".join(shown["goals/sleep-schedule.html"])
