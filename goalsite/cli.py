@@ -248,7 +248,9 @@ def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, p
 
     builder = Builder(vault, output, today, live=True)
     state = LiveState() if port is not None else None
-    server = PreviewServer(port, state) if state is not None and port is not None else None
+    debug = bool(click.get_current_context().find_root().params.get("debug"))
+    server = PreviewServer(port, state, lambda text: _echo(text, err=True), debug) \
+        if state is not None and port is not None else None
 
     def built(result: BuildResult) -> None:
         errors = [p for p in result.vault.problems if p.severity == Severity.ERROR]

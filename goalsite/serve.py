@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import sys
 import threading
+import traceback
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -123,9 +126,13 @@ class LiveState:
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # the standard 5 drops connections a page opens at once (each then waits a second)
 
-    def __init__(self, port: int, state: LiveState) -> None:
+    def __init__(self, port: int, state: LiveState, say: Callable[[str], None] | None = None,
+                 debug: bool = False) -> None:
         self.state = state
+        self.say = say or (lambda text: print(text, file=sys.stderr))
+        self.debug = debug
         try:
             super().__init__(("127.0.0.1", port), _Handler)
         except OSError as error:
@@ -138,6 +145,18 @@ class PreviewServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that goes away mid-answer (a tab closed, a link followed before the page came) is
+        nothing to report; anything else is one line, with the details only under --debug (the
+        standard server prints a traceback for both)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        if self.debug:
+            traceback.print_exc()
+        self.say(f"goalsite: the preview could not answer one request ({type(error).__name__}: {error}); "
+                 "it goes on serving. Run again with --debug to see the details.")
 
 
 def site_path(raw: str) -> str | None:
@@ -244,10 +263,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 def inject_reload(html: bytes) -> bytes:
     """The reload script, in served pages only, and a CSP that lets it connect to this server alone."""
-    text = html.decode("utf-8")
+    text = html.decode("utf-8", "surrogateescape")  # a theme's own page in another encoding keeps its bytes
     for quote in ("'", "&#39;"):  # the page's CSP attribute may spell its quotes either way
         text = text.replace(f"connect-src {quote}none{quote}", f"connect-src {quote}self{quote}", 1)
     tag = f'<script src="{RELOAD_PATH}" defer></script>\n'
     head = text.find("</head>")
     text = text[:head] + tag + text[head:] if head != -1 else text + tag
-    return text.encode("utf-8")
+    return text.encode("utf-8", "surrogateescape")

@@ -201,3 +201,80 @@ def test_a_browser_sees_the_page_update_after_an_edit(running: Running) -> None:
         assert page.query_selector("#goalsite-problems") is None
         browser.close()
     assert errors == []
+
+
+def test_the_serve_command_says_nothing_when_browsers_go_away_mid_answer(tmp_path: Path) -> None:
+    """A browser that closes a connection while a page is on its way (a tab closed, a link followed
+    before the page came) is ordinary: the real `goalsite serve` prints no traceback for it, and serves on."""
+    import re
+    import signal
+    import struct
+    import subprocess
+    import sys
+
+    vault = tmp_path / "vault"
+    for day in range(1, 4):
+        write(vault, f"journal/2026-11-0{day}.md", ENTRY.format(text=f"Day {day}. " + "words " * 3000))
+    process = subprocess.Popen([sys.executable, "-m", "goalsite", "serve", str(vault), "-o", str(tmp_path / "site"),
+                                "--port", "0", "--today", "2026-11-21"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        found = None
+        while found is None:
+            line = process.stdout.readline()
+            assert line, "the server stopped before it said where it serves"
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        port = int(found.group(1))
+        request = f"GET /journal/2026-11-02.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        for _ in range(100):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # closed with a reset
+            sock.sendall(request)
+            sock.close()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 OK") and b"Day 2." in answer
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "Stopped." in out
+    assert err == ""
+
+
+def test_a_theme_page_in_another_encoding_is_served_with_its_own_bytes(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    write(vault, "journal/2026-11-01.md", ENTRY.format(text="Day 1."))
+    (vault / "theme" / "static").mkdir(parents=True)
+    (vault / "theme" / "static" / "old.html").write_bytes(b"<html><head></head><body>caf\xe9 \x80</body></html>")
+    server = Running(vault, tmp_path / "site")
+    try:
+        status, body = server.get("/assets/old.html")
+    finally:
+        server.stop()
+    assert status == 200
+    assert body == (b'<html><head><script src="/__goalsite/reload.js" defer></script>\n</head>'
+                    b"<body>caf\xe9 \x80</body></html>")
+
+
+def test_an_unexpected_error_in_one_answer_is_one_line(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    said: list[str] = []
+    server = PreviewServer(0, LiveState(), said.append)
+    try:
+        try:
+            raise ValueError("an odd request")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        try:
+            raise ConnectionResetError(104, "Connection reset by peer")
+        except ConnectionResetError:
+            server.handle_error(None, ("127.0.0.1", 1))  # a browser that went away: nothing to say
+    finally:
+        server.server_close()
+    assert said == ["goalsite: the preview could not answer one request (ValueError: an odd request); it goes on "
+                    "serving. Run again with --debug to see the details."]
+    assert capfd.readouterr() == ("", "")
