@@ -152,13 +152,15 @@ def line_chart(lines: Sequence[Line], title: str, summary: str, columns: tuple[s
         low, high = low - 1, high + 1
     padding = (high - low) * 0.05 if not bands else 0
     frame = _Frame(start, end, low - padding if low != 0 else low, high + padding)
+    labels = []
     for band in bands:
         top, bottom = frame.y(min(band.high, frame.high)), frame.y(max(band.low, frame.low))
         frame.parts.append(f'<rect class="band {escape(band.css)}" x="{LEFT}" y="{_n(top)}" '
                            f'width="{_n(frame.width - LEFT - RIGHT)}" height="{_n(bottom - top)}"/>')
-        frame.parts.append(f'<text class="band-label" x="{frame.width - RIGHT - 4}" y="{_n(top + 12)}" '
-                           f'text-anchor="end">{escape(band.label)}</text>')
+        labels.append(f'<text class="band-label" x="{frame.width - RIGHT - 4}" y="{_n(top + 12)}" '
+                      f'text-anchor="end">{escape(band.label)}</text>')
     _axes(frame, unit)
+    frame.parts += labels  # over the grid, which would otherwise cross the words out
     if today and start <= today <= end:
         x = _n(frame.x(today))
         frame.parts.append(f'<line class="today" x1="{x}" x2="{x}" y1="{TOP}" y2="{frame.height - BOTTOM}"/>')

@@ -95,3 +95,16 @@ def test_no_page_shows_a_python_none(tmp_path: Path) -> None:
     card = " ".join(shown["index.html"])
     assert "aiming for 5 nights per week (this week so far: 5 nights per week)" in card
     assert "this week so far" in " ".join(shown["goals/sleep-schedule.html"])
+
+
+def test_band_names_are_drawn_over_the_grid() -> None:
+    """A grid line drawn after a band's name crossed it out ("severe" looked struck through)."""
+    import datetime as dt
+
+    from goalsite.charts import Band, Line, line_chart
+
+    chart = line_chart([Line([(dt.date(2026, 9, 1), 14.0), (dt.date(2026, 11, 1), 7.0)], "data")], "GAD-7", "", (), (),
+                       bands=[Band(0, 4.5, "b1", "minimal"), Band(14.5, 21, "b5", "severe")], low=0, high=21)
+    svg = chart.svg
+    assert svg.count('class="band-label"') == 2 and svg.count('class="grid"') == 5
+    assert svg.rindex('class="grid"') < svg.index('class="band-label"')
