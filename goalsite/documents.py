@@ -14,7 +14,7 @@ from goalsite.config import Settings, did_you_mean
 from goalsite.errors import Location, Problem, Severity
 from goalsite.fields import LONGEST_INTERVAL, FarDate, FieldReader, colon_text, parse_date, parse_interval, parse_number
 from goalsite.frontmatter import Map, Node, Scalar, Seq, compose, decode, split_front_matter
-from goalsite.markup import BodyFacts, scan_body
+from goalsite.markup import BodyFacts, scan_body, without_comments
 from goalsite.model import (
     AGGREGATES,
     PERIODS,
@@ -134,7 +134,8 @@ def parse_document(source: SourceFile, data: bytes, settings: Settings) -> Parse
     if kind is None:
         return Parsed(None, None, tuple(reader.problems))
 
-    facts = scan_body(body)
+    facts = scan_body(without_comments(body, keep_places=True))  # what a comment holds does not count
+    body = without_comments(body)  # nor does it show: Obsidian hides comments when reading
     if kind == "goal":
         goal = _parse_goal(source, fields, body, body_line, facts, reader)
         # Everything wrong in a goal's file is about that goal (its SMART letters read them).

@@ -78,6 +78,61 @@ def _blank_code(line: str) -> str:
     return _INLINE_CODE.sub(lambda match: " " * len(match.group(0)), line)
 
 
+_COMMENT_OPENS = {"%%": "%%", "<!--": "-->"}  # Obsidian's comment and HTML's: each mark and what ends it
+_COMMENT_OPEN = re.compile("%%|<!--")
+
+
+def _fence_closes(fence: str, match: re.Match[str] | None, line: str) -> bool:
+    return bool(match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
+                and not line.strip()[len(match.group(1)):].strip())
+
+
+def without_comments(text: str, keep_places: bool = False) -> str:
+    """The text without `%%comments%%` and `<!-- comments -->`, which Obsidian hides when reading (an
+    unclosed one hides the rest, as there). Code keeps them as written: fenced blocks and inline code.
+    `keep_places`: each hidden character but a line end becomes a space, so that what follows keeps its
+    line and column; otherwise hidden text is left out (its line ends stay)."""
+    if "%%" not in text and "<!--" not in text:
+        return text
+    lines: list[str] = []
+    closer: str | None = None  # inside a comment: what ends it
+    fence: str | None = None
+    for line in text.split("\n"):
+        if closer is None:
+            fence_match = _FENCE.match(line)
+            if fence is not None:
+                if _fence_closes(fence, fence_match, line):
+                    fence = None
+                lines.append(line)
+                continue
+            if fence_match:
+                fence = fence_match.group(1)
+                lines.append(line)
+                continue
+        kept: list[str] = []
+        at = 0
+        while at < len(line):
+            if closer is None:
+                blanked = _blank_code(line[at:])  # a mark inside inline code is words
+                found = _COMMENT_OPEN.search(blanked)
+                if found is None:
+                    kept.append(line[at:])
+                    break
+                kept.append(line[at:at + found.start()])
+                closer = _COMMENT_OPENS[found.group(0)]
+                hidden_from, at = at + found.start(), at + found.end()
+            else:
+                hidden_from = at
+            end = line.find(closer, at)
+            at = len(line) if end == -1 else end + len(closer)
+            if end != -1:
+                closer = None
+            if keep_places:
+                kept.append(" " * (at - hidden_from))
+        lines.append("".join(kept))
+    return "\n".join(lines)
+
+
 def scan_body(body: str) -> BodyFacts:
     links: list[BodyLink] = []
     tags: list[str] = []
@@ -88,8 +143,7 @@ def scan_body(body: str) -> BodyFacts:
     for number, raw in enumerate(body.split("\n"), start=1):
         fence_match = _FENCE.match(raw)
         if fence is not None:
-            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence) \
-                    and not raw.strip()[len(fence_match.group(1)):].strip():
+            if _fence_closes(fence, fence_match, raw):
                 fence = None
             continue
         if fence_match:

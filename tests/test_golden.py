@@ -108,3 +108,19 @@ def test_band_names_are_drawn_over_the_grid() -> None:
     svg = chart.svg
     assert svg.count('class="band-label"') == 2 and svg.count('class="grid"') == 5
     assert svg.rindex('class="grid"') < svg.index('class="band-label"')
+
+
+def test_comments_stay_out_of_every_page_excerpt_and_search(tmp_path: Path) -> None:
+    """What a person hid in Obsidian (`%%…%%`, `<!-- … -->`) is not shown on a dashboard they may show
+    at a session: not on its page, in the month's excerpts, in the search data or the saved state."""
+    vault = tmp_path / "vault"
+    write(vault, "journal/2026-11-20.md", "---\nmood: 5\n---\nToday was fine. %%not for the session%% Walked.\n\n"
+                                          "<!-- a hidden note -->\n\n%%\nblock of private words\n%%\n\nEnd.\n")
+    build(vault, tmp_path / "site", TODAY)
+    everything = {path.relative_to(tmp_path / "site").as_posix(): path.read_bytes()
+                  for path in (tmp_path / "site").rglob("*") if path.is_file()}
+    assert len(everything) > 20
+    assert [name for name, data in everything.items()
+            if any(words in data for words in (b"not for the session", b"hidden note", b"private words"))] == []
+    assert "<p>Today was fine.  Walked.</p>\n<p>End.</p>" in everything["journal/2026-11-20.html"].decode()
+    assert "Today was fine. Walked. End." in everything["journal/2026-11.html"].decode()

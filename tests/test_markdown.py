@@ -145,3 +145,25 @@ def test_the_quick_patterns_find_what_the_plain_ones_find(text: str) -> None:
         return f"\ue000{len(plain) - 1}\ue001"
 
     assert (held_text, [(link.written, link.inner) for link in held]) == (_PLAIN_RENDER_WIKILINK.sub(hold, text), plain)
+
+
+@given(st.text(alphabet="ab %<!->`\n", max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_a_hidden_comment_keeps_every_line_and_column(text: str) -> None:
+    blanked = markup.without_comments(text, keep_places=True)
+    assert [len(line) for line in blanked.split("\n")] == [len(line) for line in text.split("\n")]
+    assert all(kept in (same, " ") for kept, same in zip(blanked, text, strict=True))
+    assert markup.without_comments(text).count("\n") == text.count("\n")
+
+
+def test_comments_are_hidden_as_obsidian_hides_them() -> None:
+    hide = markup.without_comments
+    assert hide("Fine. %%private thought%% Walked.") == "Fine.  Walked."
+    assert hide("Fine. %%private%% Walked.", keep_places=True) == "Fine.             Walked."
+    assert hide("a\n%%\nnot for the session\n%%\nb") == "a\n\n\n\nb"
+    assert hide("x <!-- one\ntwo --> y") == "x \n y"
+    assert hide("a %%b%% c <!--d--> e") == "a  c  e"
+    assert hide("left open %% so the rest\nis hidden") == "left open \n"  # as in Obsidian
+    assert hide("`%%code%%` and %%not%%.") == "`%%code%%` and ."
+    assert hide("```\n%%in a fence%%\n```\nafter %%it%%.") == "```\n%%in a fence%%\n```\nafter ."
+    assert hide("no marks at all") == "no marks at all"

@@ -246,6 +246,32 @@ mood:: 7
     assert [(c[1], c[2], c[3]) for c in codes(model.problems, "journal/2026-11-20.md")] == [(7, 74, "unknown-link")]
 
 
+def test_what_a_comment_holds_does_not_count_and_what_follows_keeps_its_place(vault: Path) -> None:
+    """Obsidian hides `%%comments%%` (and HTML's) when reading: a tag, link, task or field in one is not
+    there, and the body keeps none of its words; a problem after one still names its exact column."""
+    write(vault, "goals/sleep-schedule.md", GOOD_GOAL + "Notes %%only for me%% here.\n")
+    write(vault, "journal/2026-11-20.md", """\
+---
+mood: 6
+---
+Slept %%badly, #shame [[sleep-schedule]]%% well. See [[Somewhere else]].
+<!--
+- [ ] walk:: 3
+#hidden
+-->
+%%
+- [x] called mum
+%%
+Done #shown
+""")
+    model = load(vault)
+    entry = next(e for e in model.entries if e.file == "journal/2026-11-20.md")
+    assert (entry.tags, entry.goals, entry.tasks_total, "walk" in entry.fields) == (("shown",), (), 0, False)
+    assert entry.body == "Slept  well. See [[Somewhere else]]." + "\n" * 8 + "Done #shown\n"
+    assert [(c[1], c[2], c[3]) for c in codes(model.problems, "journal/2026-11-20.md")] == [(4, 54, "unknown-link")]
+    assert model.goals[0].notes.endswith("Notes  here.\n")
+
+
 def test_a_non_number_is_a_warning_for_that_field_not_a_lost_entry(vault: Path) -> None:
     write(vault, "goals/sleep.md", GOOD_GOAL)
     write(vault, "journal/2026-11-20.md", "---\nmood: 🙂\nnights: lots\n---\n")
