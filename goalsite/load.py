@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import os
 import sys
@@ -290,7 +291,7 @@ def _link_one(entry: Entry, by_key: dict[str, str], goal_ids: frozenset[str]) ->
         if goal_id is None:
             problems.append(Problem(written.location, Severity.WARNING, "unknown-goal",
                                     f"“{written.target}” is not the id of any goal, so this entry was not linked to it.",
-                                    "Use a goal's file name without `.md`, like `sleep-schedule`."))
+                                    _goal_hint(written.target, goal_ids)))
         elif goal_id not in found:
             found.append(goal_id)
     for link in entry.links:
@@ -304,8 +305,16 @@ def _link_one(entry: Entry, by_key: dict[str, str], goal_ids: frozenset[str]) ->
         if rating.goal not in goal_ids:
             problems.append(Problem(rating.location, Severity.WARNING, "unknown-goal",
                                     f"This GAS rating is for “{rating.goal}”, which is not the id of any goal.",
-                                    "Use the goal's file name without `.md`."))
+                                    _goal_hint(rating.goal, goal_ids)))
     return _Linked(entry, goal_ids, entry.with_goals(tuple(found)), tuple(problems), tuple(other))
+
+
+def _goal_hint(written: str, goal_ids: frozenset[str]) -> str:
+    """The goal a mistyped name most likely means, if one is close."""
+    close = difflib.get_close_matches(link_key(written).lower(), sorted(goal_ids), n=1, cutoff=0.75)
+    if close:
+        return f"Did you mean `{close[0]}`? A goal's id is its file name without `.md`."
+    return "Use a goal's file name without `.md`, like `sleep-schedule`."
 
 
 def entry_alone(parsed: Parsed, goal_ids: frozenset[str], notes: Container[str]) -> tuple[Entry, list[Problem]] | None:

@@ -299,6 +299,9 @@ def test_unknown_goal_links_and_gas_ratings(vault: Path) -> None:
         ("journal/2026-11-01.md", 2, 16, "unknown-goal"),
         ("journal/2026-11-01.md", 3, 13, "unknown-goal"),
         ("journal/2026-11-01.md", 3, 23, "gas-level")]
+    hints = [problem.hint for problem in model.problems if problem.code == "unknown-goal"]
+    assert hints == ["Did you mean `sleep`? A goal's id is its file name without `.md`.",
+                     "Use a goal's file name without `.md`, like `sleep-schedule`."]
 
 
 def test_a_colon_in_a_list_line_stays_text(vault: Path) -> None:
