@@ -358,7 +358,7 @@ def test_a_body_edit_past_what_lists_show_re_renders_only_its_page_and_search(va
 
 
 EDITS = ("body", "mood", "date", "delete", "new", "goal", "break", "touch", "link", "rename", "session", "win",
-         "time", "conflict", "settings")
+         "time", "conflict", "settings", "comment", "milestone", "review", "subfolder", "crlf", "goalrename", "note")
 
 
 def _edit(vault: Path, rng: random.Random, kind: str, broken: dict[Path, bytes]) -> None:
@@ -399,6 +399,32 @@ def _edit(vault: Path, rng: random.Random, kind: str, broken: dict[Path, bytes])
         entry.with_name(f"{entry.stem} (Sam's conflicted copy 2026-11-21).md").write_bytes(entry.read_bytes())
     elif kind == "settings":
         write(vault, "goalsite.yaml", f"title: Goals {rng.randint(0, 9)}\nweek_start: {rng.choice(['monday', 'sunday'])}\n")
+    elif kind == "comment":  # hidden words, a hidden tag and link, or the marks taken away again
+        hidden = f"\nSeen %%for me #hid [[{goal}]] walk:: 2%% today.\n<!--\n- [ ] task\n-->\n"
+        entry.write_text(text.replace("%%", "") if "%%" in text else text + hidden, encoding="utf-8")
+    elif kind in ("milestone", "review"):
+        path = vault / "goals" / f"{goal}.md"
+        head, _, notes = path.read_text(encoding="utf-8").partition("\n---\n")
+        row = {"milestone": f"milestones:\n  - {{title: Step {rng.randint(0, 9)}, due: {day}, done: {day}}}",
+               "review": f"reviews:\n  - {{date: {day}, note: Looked at it}}"}[kind]
+        key = row.split(":", 1)[0]
+        lines = head.split("\n")
+        if any(line.startswith(key + ":") for line in lines):  # the whole list is replaced
+            start = next(n for n, line in enumerate(lines) if line.startswith(key + ":"))
+            end = next((n for n in range(start + 1, len(lines)) if not lines[n].startswith((" ", "-"))), len(lines))
+            lines[start:end] = []
+        path.write_text("\n".join([*lines, row]) + "\n---\n" + notes, encoding="utf-8")
+    elif kind == "subfolder":
+        (entry.parent / "older").mkdir(exist_ok=True)
+        entry.rename(entry.parent / "older" / entry.name)
+    elif kind == "crlf":
+        data = entry.read_bytes().replace(b"\r\n", b"\n")
+        entry.write_bytes(data.replace(b"\n", b"\r\n") if rng.random() < 0.5 else b"\xef\xbb\xbf" + data)
+    elif kind == "goalrename":
+        path = vault / "goals" / f"{goal}.md"
+        path.rename(path.with_name(f"{goal}-renamed.md"))
+    elif kind == "note":  # a note outside the journal that says it is an entry, or no longer
+        write(vault, "notes/day.md", f"---\ntype: {rng.choice(['entry', 'other'])}\ndate: {day}\nmood: 4\n---\nA note.\n")
 
 
 SOAK = int(os.environ.get("GOALSITE_SOAK", "0"))  # more seeds and examples for a longer run (README)
