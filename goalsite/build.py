@@ -131,7 +131,18 @@ class Builder:
         if (settings, problems) != (self.reading.settings, self.reading.setting_problems) \
                 or state.signature(theme_folders(self.root, settings.theme)) != self.theme:
             return self.build()
-        return self._update(self.reading.reread(None), self.today)
+        result = self._update(self.reading.reread(None), self.today)
+        if not self.live or self.out is None:
+            return result
+        # A file of the site that something else removed while watching (a page, or the folder cleaned): back.
+        gone = {name for name, data in self.files.items() if data is not None and not (self.out / name).is_file()}
+        if not gone:
+            return result
+        kept = {name: data for name, data in self.files.items() if name not in gone}
+        restored = write_site(self.out, self.files, known=kept, sweep_all=False)
+        report = replace(result.report, written=tuple(sorted({*result.report.written, *restored.written})),
+                         unchanged=result.report.unchanged - len(restored.written))
+        return replace(result, report=report)
 
     def site(self) -> dict[str, bytes]:
         """The whole site as last built, in memory (a live builder keeps every file's bytes)."""

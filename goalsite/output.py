@@ -189,6 +189,8 @@ def write_site(out: Path, files: dict[str, bytes | None], known: dict[str, bytes
             raise ValueError(f"refusing to write outside the output folder: {name!r}")
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out)
+    if not previous:  # the folder was removed or emptied since (cleaned while watching): nothing known is there
+        known = None
     wanted = set(files)
     if not wanted <= previous:
         write_if_changed(out / MARKER, _manifest_bytes(previous | wanted))

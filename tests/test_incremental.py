@@ -468,3 +468,26 @@ def test_after_any_series_of_edits_every_build_equals_a_fresh_one(tmp_path: Path
             assert [name for name, data in live.site().items() if want.get(name) != data] == [], (step, kind, told)
             assert live.site().keys() == want.keys() - {MARKER}, (step, kind, told)
         shutil.rmtree(fresh)
+
+
+def test_a_site_folder_removed_while_watching_is_written_whole_at_the_next_change(vault: Path, tmp_path: Path) -> None:
+    """Cleaning the output folder while `watch` runs used to leave only the pages the next change touched."""
+    builder = built(vault, tmp_path, live=True)
+    shutil.rmtree(tmp_path / "site")
+    entry = vault / "journal/2026/2026-11-05.md"
+    entry.write_text(entry.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+    builder.build([entry])
+    on_disk = {name: data for name, (data, _time) in snapshot(tmp_path / "site").items() if name != MARKER}
+    assert on_disk == builder.site()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_pages_removed_while_watching_come_back_at_the_rescan(vault: Path, tmp_path: Path) -> None:
+    builder = built(vault, tmp_path, live=True)
+    for name in ("index.html", "assets/goalsite.css", "journal/2026-11-05.html"):
+        (tmp_path / "site" / name).unlink()
+    result = builder.rescan()
+    assert result.report.written == ("assets/goalsite.css", "index.html", "journal/2026-11-05.html")
+    assert result.report.unchanged == len(builder.site()) - 3
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+    assert builder.rescan().report.written == ()
