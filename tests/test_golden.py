@@ -124,3 +124,22 @@ def test_comments_stay_out_of_every_page_excerpt_and_search(tmp_path: Path) -> N
             if any(words in data for words in (b"not for the session", b"hidden note", b"private words"))] == []
     assert "<p>Today was fine.  Walked.</p>\n<p>End.</p>" in everything["journal/2026-11-20.html"].decode()
     assert "Today was fine. Walked. End." in everything["journal/2026-11.html"].decode()
+
+
+def test_an_entry_page_names_its_date_once(tmp_path: Path) -> None:
+    """An entry without a title of its own is headed by its date; the line under the heading then says
+    only what the heading does not (it used to repeat the date on most entry pages)."""
+    vault = tmp_path / "vault"
+    write(vault, "journal/2026-11-19.md", "---\nmood: 5\n---\nA plain day.\n")
+    write(vault, "journal/2026-11-20.md", "---\ntime: \"21:30\"\n---\nEvening.\n")
+    write(vault, "journal/2026-11-21.md", "---\nsession: true\n---\n# After the session\nNotes.\n")
+    build(vault, tmp_path / "site", TODAY)
+
+    def head(day: str) -> list[str]:
+        text = (tmp_path / "site" / "journal" / f"2026-11-{day}.html").read_text(encoding="utf-8")
+        start = text.index("<h1>")
+        return text[start:text.index("<dl", start)].split("\n")[:-1]
+
+    assert head("19") == ["<h1>Thu 19 Nov 2026</h1>"]
+    assert head("20") == ["<h1>Fri 20 Nov 2026</h1>", '  <p class="meta">21:30</p>']
+    assert head("21") == ["<h1>After the session</h1>", '  <p class="meta">Sat 21 Nov 2026 · session notes</p>']
