@@ -85,12 +85,17 @@ def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     return day
 
 
+def _debugging() -> bool:
+    """Whether `goalsite --debug` was given."""
+    return bool(click.get_current_context().find_root().params.get("debug"))
+
+
 def handled(command: F) -> F:
     """One exit point: UsageError → its sentence and exit 2; anything unexpected → one line (a traceback with --debug)."""
 
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        debug = bool(click.get_current_context().find_root().params.get("debug"))
+        debug = _debugging()
         try:
             return command(*args, **kwargs)
         except UsageError as error:
@@ -248,8 +253,7 @@ def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, p
 
     builder = Builder(vault, output, today, live=True)
     state = LiveState() if port is not None else None
-    debug = bool(click.get_current_context().find_root().params.get("debug"))
-    server = PreviewServer(port, state, lambda text: _echo(text, err=True), debug) \
+    server = PreviewServer(port, state, lambda text: _echo(text, err=True), _debugging()) \
         if state is not None and port is not None else None
 
     def built(result: BuildResult) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import os
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from goalsite.config import Settings, load_settings, today_in
+from goalsite.config import Settings, did_you_mean, load_settings, today_in
 from goalsite.documents import Parsed, parse_document
 from goalsite.errors import Problem, Severity
 from goalsite.markup import link_key
@@ -311,9 +310,9 @@ def _link_one(entry: Entry, by_key: dict[str, str], goal_ids: frozenset[str]) ->
 
 def _goal_hint(written: str, goal_ids: frozenset[str]) -> str:
     """The goal a mistyped name most likely means, if one is close."""
-    close = difflib.get_close_matches(link_key(written).lower(), sorted(goal_ids), n=1, cutoff=0.75)
+    close = did_you_mean(link_key(written).lower(), sorted(goal_ids))
     if close:
-        return f"Did you mean `{close[0]}`? A goal's id is its file name without `.md`."
+        return f"{close.strip()} A goal's id is its file name without `.md`."
     return "Use a goal's file name without `.md`, like `sleep-schedule`."
 
 

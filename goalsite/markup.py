@@ -124,9 +124,10 @@ def without_comments(text: str, keep_places: bool = False) -> str:
             else:
                 hidden_from = at
             end = line.find(closer, at)
-            at = len(line) if end == -1 else end + len(closer)
-            if end != -1:
-                closer = None
+            if end == -1:  # open to the end of the line (or of the text)
+                at = len(line)
+            else:
+                at, closer = end + len(closer), None
             if keep_places:
                 kept.append(" " * (at - hidden_from))
         lines.append("".join(kept))
