@@ -349,9 +349,7 @@ def compose_events(source: str, first_line: int = 1) -> tuple[Node | None, list[
             elif isinstance(event, (ev.SequenceStartEvent, ev.MappingStartEvent)):
                 expanded += 1
                 if len(stack) >= MAX_DEPTH:
-                    issues.append(Issue(line, column, "yaml-too-deep",
-                                        f"The settings here are nested more than {MAX_DEPTH} levels deep.",
-                                        "Check for unclosed `[` or `{` brackets."))
+                    issues.append(_too_deep(line, column))
                     return None, issues
                 check_tag(event, line, column)
                 container: Seq | Map = (
@@ -387,8 +385,11 @@ def compose_events(source: str, first_line: int = 1) -> tuple[Node | None, list[
         line = mark.line + 1 + offset if mark is not None else first_line
         column = mark.column + 1 if mark is not None else 1
         what = error.problem or error.context or "the YAML could not be read"
-        issues.append(Issue(line, column, "yaml-syntax", f"The YAML cannot be read here: {what}.",
-                            _yaml_hint(what)))
+        if "maximum nesting depth" in what:  # libyaml's own limit (PyYAML 6.0.4 on), met before ours while scanning ahead
+            issues.append(_too_deep(line, column))
+        else:
+            issues.append(Issue(line, column, "yaml-syntax", f"The YAML cannot be read here: {what}.",
+                                _yaml_hint(what)))
         return None, issues
     except yaml.YAMLError as error:  # ReaderError: a control character; it knows only its position
         position = getattr(error, "position", 0) or 0
@@ -400,6 +401,11 @@ def compose_events(source: str, first_line: int = 1) -> tuple[Node | None, list[
                             "Delete the invisible character at this place (retyping the line is easiest)."))
         return None, issues
     return root, issues
+
+
+def _too_deep(line: int, column: int) -> Issue:
+    return Issue(line, column, "yaml-too-deep", f"The settings here are nested more than {MAX_DEPTH} levels deep.",
+                 "Check for unclosed `[` or `{` brackets.")
 
 
 def _yaml_hint(what: str) -> str:
