@@ -218,10 +218,20 @@ _ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     "code": {"class"},
 }
+# Callouts, the only classes these tags may have: Obsidian's many kinds fall into four looks.
+_CALLOUT_LOOKS = {
+    **dict.fromkeys(("tip", "hint", "important", "success", "check", "done"), "tip"),
+    **dict.fromkeys(("warning", "caution", "attention", "question", "help", "faq"), "warning"),
+    **dict.fromkeys(("danger", "error", "failure", "fail", "missing", "bug"), "danger"),
+}  # any other kind (note, info, todo, abstract, example, quote, or one of the person's own) looks like a note
+_ALLOWED_CLASSES = {
+    "blockquote": {"callout", *(f"callout-{look}" for look in ("note", *_CALLOUT_LOOKS.values()))},
+    "p": {"callout-title"},
+}
 _SCHEMES = {"https"}
 # Made once: `nh3.clean` builds its sanitizer from these sets on every call, which is half its time.
 _SANITIZER = nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
-                         link_rel="noopener noreferrer")
+                         allowed_classes=_ALLOWED_CLASSES, link_rel="noopener noreferrer")
 
 
 # Without the `!` of an embed, which is looked at before each match (`_links`).
@@ -236,6 +246,12 @@ _BOXES = {
     '<input type="checkbox" checked="" disabled="" />': '<span class="task-box" role="img" aria-label="done">☑</span>',
     '<input type="checkbox" disabled="" />': '<span class="task-box" role="img" aria-label="to do">☐</span>',
 }
+# `==highlight==`: exactly two marks (`===` and `a == b` are words), paired within one block (`_highlights`).
+_HIGHLIGHT = re.compile(r"(?<!=)==(?!=)")
+_BLOCK_TAG = re.compile(r"</?(?:p|li|td|th|h[1-6]|blockquote|ul|ol|table|thead|tbody|tr|pre|div|hr|details|summary)\b")
+_VOID_TAG = re.compile(r"<(?:br|img|input|hr|wbr)\b|<[^>]*/>")
+# A callout: a quote whose first line is `[!kind]`, with a fold mark (`+`/`-`) and a title when given.
+_CALLOUT = re.compile(r"<blockquote>\n<p>\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*?)(</p>|\n)")
 _CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE  # raw HTML reaches nh3, which keeps only the harmless part
 _CMARK_EXTENSIONS = ["table", "strikethrough", "autolink", "tasklist"]
 
@@ -292,6 +308,55 @@ def _hold(text: str) -> tuple[str, list[_Held]]:
     return "".join(parts) + text[done:], held
 
 
+def _highlights(html: str) -> str:
+    """Obsidian's `==highlights==` as <mark>, in text only (code keeps its marks). As with `**`, a
+    highlight opens before a word and closes after one, within one paragraph, list item, cell or
+    heading, and around whole inline elements: a mark left without its pair stays as written."""
+    parts = _CODE_OR_TAG.split(html)
+    out: list[str] = []
+    opened: int | None = None  # where in `out` the `==` that may open a highlight stands
+    opened_at = depth = 0  # how many inline elements were open then, and are now
+
+    def joins(index: int) -> bool:
+        """Whether the part at `index` (a tag or code) continues the text: inline, in the same block."""
+        return 0 <= index < len(parts) and not _BLOCK_TAG.match(parts[index])
+
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag, or a code element
+            if _BLOCK_TAG.match(part):
+                opened, depth = None, 0
+            elif not part.startswith("<code") and not _VOID_TAG.match(part):
+                depth += -1 if part.startswith("</") else 1
+            out.append(part)
+            continue
+        pieces = _HIGHLIGHT.split(part)
+        out.append(pieces[0])
+        for number, after in enumerate(pieces[1:], 1):
+            before = pieces[number - 1]
+            word_before = before[-1:].strip() if before else joins(index - 1) and number == 1
+            word_after = after[:1].strip() if after else joins(index + 1) and number == len(pieces) - 1
+            if opened is not None and opened_at == depth and word_before:
+                out[opened] = "<mark>"
+                out.append("</mark>")
+                opened = None
+            elif opened is None and word_after:
+                opened, opened_at = len(out), depth
+                out.append("==")
+            else:
+                out.append("==")
+            out.append(after)
+    return "".join(out)
+
+
+def _callout(match: re.Match[str]) -> str:
+    """A quote that starts `[!kind] Title` as a callout box; without a title, the kind names it."""
+    kind = match.group(1).lower()
+    title = match.group(2).strip() or escape(kind.replace("-", " ").capitalize())
+    rest = "\n<p>" if match.group(3) == "\n" else ""
+    return (f'<blockquote class="callout callout-{_CALLOUT_LOOKS.get(kind, "note")}">\n'
+            f'<p class="callout-title">{title}</p>{rest}')
+
+
 def _image_words(match: re.Match[str]) -> str:
     """Pictures are not copied into the site, and a remote one would load from the network: show the words."""
     alt = _ALT.search(match.group(0))
@@ -319,6 +384,10 @@ def render_markdown(text: str, resolve: Resolve, root: str) -> str:
     if "checkbox" in html:  # a disabled checkbox has no label; a symbol with a name reads better
         for box, symbol in _BOXES.items():
             html = html.replace(box, symbol)
+    if "==" in html:
+        html = _highlights(html)
+    if "<blockquote>\n<p>[!" in html:
+        html = _CALLOUT.sub(_callout, html)
     if 'href="http://www.' in html:  # a bare www. address: ask for it privately
         html = html.replace('href="http://www.', 'href="https://www.')
     return _SANITIZER.clean(html)
@@ -335,7 +404,8 @@ def _link_words(line: str) -> str:
 
 
 _LINE_MARK = re.compile(r"^(#{1,6}\s+|[-*+]\s+(\[[ xX]\]\s+)?|\d+[.)]\s+|>\s*)")
-_EMPHASIS = re.compile(r"[*_`~]+")
+_EMPHASIS = re.compile(r"[*_`~]+|==(?=[^\s=])|(?<=[^\s=])==")
+_CALLOUT_MARK = re.compile(r"\[![A-Za-z][\w-]*\][+-]?\s*")
 
 
 def plain_excerpt(text: str, words: int = 30) -> str:
@@ -352,6 +422,8 @@ def plain_excerpt(text: str, words: int = 30) -> str:
         if "[[" in stripped:
             stripped = _link_words(stripped)
         stripped = _LINE_MARK.sub("", stripped)
+        if stripped.startswith("[!") and line.lstrip().startswith(">"):
+            stripped = _CALLOUT_MARK.sub("", stripped, count=1)
         stripped = _EMPHASIS.sub("", stripped)
         found.extend(stripped.split())
         if len(found) >= words:

@@ -114,6 +114,80 @@ def test_an_excerpt_is_the_words_a_reader_sees() -> None:
     assert plain_excerpt(body, 5) == "A good day Walked with …"
 
 
+def test_highlights_show_as_obsidian_shows_them() -> None:
+    assert render("A ==bright== day") == "<p>A <mark>bright</mark> day</p>\n"
+    assert render("==a *b* c== d") == "<p><mark>a <em>b</em> c</mark> d</p>\n"
+    assert render("==a `code` b==") == "<p><mark>a <code>code</code> b</mark></p>\n"
+    assert render("==*em*== and ==a\nb==") == "<p><mark><em>em</em></mark> and <mark>a\nb</mark></p>\n"
+    assert render("[==x==](https://www.example.org)") == (
+        '<p><a href="https://www.example.org" rel="noopener noreferrer"><mark>x</mark></a></p>\n')
+    assert render("| a | b |\n|---|---|\n| ==x== | y== |").count("<mark>x</mark>") == 1
+
+
+def test_marks_without_a_pair_in_their_block_stay_as_written() -> None:
+    assert render("a == b == c") == "<p>a == b == c</p>\n"  # no word after the first or before the second
+    assert render("===x===") == "<p>===x===</p>\n"
+    assert render("para ==one\n\npara two==") == "<p>para ==one</p>\n<p>para two==</p>\n"
+    assert render("==a *b== c*") == "<p>==a <em>b== c</em></p>\n"  # would cut the emphasis in two
+    assert render("`==code==` and ==x==") == "<p><code>==code==</code> and <mark>x</mark></p>\n"
+    assert render("```\n==fenced==\n```") == "<pre><code>==fenced==\n</code></pre>\n"
+
+
+_CMARK_PIECES = st.sampled_from(["==", "=", " ", "\n", "\n\n", "a", "*", "**", "`", "> ", "- ", "[x](https://a.org)",
+                                 "<b>", "</b>", "|", "\n|---|\n", "[[sleep-schedule]]"])
+
+
+@given(st.lists(_CMARK_PIECES, max_size=25).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_highlighting_only_turns_paired_marks_into_tags(text: str) -> None:
+    html = markup.cmarkgfm.markdown_to_html_with_extensions(text, options=markup._CMARK_OPTIONS,
+                                                            extensions=markup._CMARK_EXTENSIONS)
+    marked = markup._highlights(html)
+    assert marked.replace("<mark>", "==").replace("</mark>", "==") == html
+    depth = 0
+    for tag in re.findall(r"</?mark>|</?(?:p|li|td|th|blockquote|pre)>", marked):
+        if tag in ("<mark>", "</mark>"):
+            depth += 1 if tag == "<mark>" else -1
+            assert depth in (0, 1)
+        else:  # no highlight reaches out of its block
+            assert depth == 0, marked
+    assert depth == 0
+    assert not re.search(r"<code>(?:(?!</code>).)*mark>", marked, re.S)  # nor into code
+
+
+def test_a_quote_that_starts_with_a_kind_is_a_callout() -> None:
+    assert render("> [!note]\n> Take it slowly.") == (
+        '<blockquote class="callout callout-note">\n<p class="callout-title">Note</p>\n'
+        "<p>Take it slowly.</p>\n</blockquote>\n")
+    assert render("> [!WARNING] Be *gentle*\n> one line\n> two") == (
+        '<blockquote class="callout callout-warning">\n<p class="callout-title">Be <em>gentle</em></p>\n'
+        "<p>one line\ntwo</p>\n</blockquote>\n")
+    assert render("> [!success]- Folded, shown open\n> - a") == (
+        '<blockquote class="callout callout-tip">\n<p class="callout-title">Folded, shown open</p>\n'
+        "<ul>\n<li>a</li>\n</ul>\n</blockquote>\n")
+    assert render("> [!my-own-kind]") == (
+        '<blockquote class="callout callout-note">\n<p class="callout-title">My own kind</p>\n</blockquote>\n')
+    assert render("> > [!bug] inner") == (
+        '<blockquote>\n<blockquote class="callout callout-danger">\n<p class="callout-title">inner</p>\n'
+        "</blockquote>\n</blockquote>\n")
+
+
+def test_a_kind_later_in_a_quote_or_outside_one_is_words() -> None:
+    assert render("> quote [!note]") == "<blockquote>\n<p>quote [!note]</p>\n</blockquote>\n"
+    assert render("[!note] not quoted") == "<p>[!note] not quoted</p>\n"
+    assert render("> `[!note]`") == "<blockquote>\n<p><code>[!note]</code></p>\n</blockquote>\n"
+
+
+def test_classes_written_by_hand_are_only_the_callouts_own() -> None:
+    assert render('<p class="callout-title big">x</p>\n\n<blockquote class="evil callout">y</blockquote>') == (
+        '<p class="callout-title">x</p>\n<blockquote class="callout">y</blockquote>\n')
+
+
+def test_an_excerpt_leaves_out_highlight_and_callout_marks() -> None:
+    assert plain_excerpt("> [!tip] To remember\n> it was ==the skill itself==, and a == b") == (
+        "To remember it was the skill itself, and a == b")
+
+
 # The patterns as first written, each starting with what it looks back for: slower (tried at every
 # character), plainly right. The quick ones must find exactly what these find.
 _PLAIN_TAG = re.compile(r"(?<![\w/#&])#([\w/-]+)")
