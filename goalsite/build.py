@@ -392,8 +392,9 @@ class Builder:
         self.theme_ready = False
         folders = self.folders
         site = Site(vault, analysis)
-        world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()))
-        if world != self.link_world:  # a [[link]] may now lead elsewhere
+        world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()),
+                 vault.settings.strict_line_breaks)
+        if world != self.link_world:  # a [[link]] may now lead elsewhere, or lines join or not
             self.markdown.clear()
             self.link_world = world
         site.markdown_cache = self.markdown

@@ -40,12 +40,13 @@ class Settings:
     theme: str = "default"
     exclude: tuple[str, ...] = ()
     crisis: tuple[str, ...] = ()
+    strict_line_breaks: bool = False  # as Obsidian's setting: a single line break shows, unless this is on
     thresholds: dict[str, Thresholds] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
 
 
 KNOWN_KEYS = (
     "title", "owner", "timezone", "week_start", "mood_scale", "max_active_goals", "goals_dir",
-    "journal_dir", "output", "theme", "exclude", "crisis", "questionnaires",
+    "journal_dir", "output", "theme", "exclude", "crisis", "questionnaires", "strict_line_breaks",
 )
 
 
@@ -137,6 +138,10 @@ def _read(node: Map, reader: FieldReader) -> Settings:
         else:
             reader.report(node.get("max_active_goals"), Severity.WARNING, "bad-setting",
                           "`max_active_goals` should be 1 or more; goalsite used 3.", "For example `max_active_goals: 3`.")
+
+    strict = reader.boolean(node.get("strict_line_breaks"), "strict_line_breaks")
+    if strict is not None:
+        values["strict_line_breaks"] = strict
 
     values["exclude"] = reader.texts(node.get("exclude"), "exclude")
     values["crisis"] = reader.texts(node.get("crisis"), "crisis")

@@ -251,8 +251,11 @@ _HIGHLIGHT = re.compile(r"(?<!=)==(?!=)")
 _BLOCK_TAG = re.compile(r"</?(?:p|li|td|th|h[1-6]|blockquote|ul|ol|table|thead|tbody|tr|pre|div|hr|details|summary)\b")
 _VOID_TAG = re.compile(r"<(?:br|img|input|hr|wbr)\b|<[^>]*/>")
 # A callout: a quote whose first line is `[!kind]`, with a fold mark (`+`/`-`) and a title when given.
-_CALLOUT = re.compile(r"<blockquote>\n<p>\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*?)(</p>|\n)")
-_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE  # raw HTML reaches nh3, which keeps only the harmless part
+_CALLOUT = re.compile(r"<blockquote>\n<p>\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*?)(</p>|<br />\n|\n)")
+# Raw HTML reaches nh3, which keeps only the harmless part. A line break shows, as Obsidian shows it
+# unless its "strict line breaks" is on (then lines join into one paragraph, as on GitHub).
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_HARDBREAKS
+_CMARK_STRICT_OPTIONS = Options.CMARK_OPT_UNSAFE
 _CMARK_EXTENSIONS = ["table", "strikethrough", "autolink", "tasklist"]
 
 
@@ -352,7 +355,7 @@ def _callout(match: re.Match[str]) -> str:
     """A quote that starts `[!kind] Title` as a callout box; without a title, the kind names it."""
     kind = match.group(1).lower()
     title = match.group(2).strip() or escape(kind.replace("-", " ").capitalize())
-    rest = "\n<p>" if match.group(3) == "\n" else ""
+    rest = "\n<p>" if match.group(3) != "</p>" else ""
     return (f'<blockquote class="callout callout-{_CALLOUT_LOOKS.get(kind, "note")}">\n'
             f'<p class="callout-title">{title}</p>{rest}')
 
@@ -364,7 +367,7 @@ def _image_words(match: re.Match[str]) -> str:
     return f'<span class="image-alt">[picture: {escape(words or "no description")}]</span>'
 
 
-def render_markdown(text: str, resolve: Resolve, root: str) -> str:
+def render_markdown(text: str, resolve: Resolve, root: str, strict_line_breaks: bool = False) -> str:
     """Markdown as GitHub shows it (cmark-gfm, GitHub's own engine) with Obsidian's [[links]], then
     sanitized: no script, no event handler, no `javascript:` or `data:` link, no remote picture.
     `root` leads from the page to the site's root.
@@ -376,7 +379,8 @@ def render_markdown(text: str, resolve: Resolve, root: str) -> str:
         text = text.replace("\ue000", "\ufffd").replace("\ue001", "\ufffd")
     if "[[" in text:
         text, held = _hold(text)
-    html = cmarkgfm.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
+    options = _CMARK_STRICT_OPTIONS if strict_line_breaks else _CMARK_OPTIONS
+    html = cmarkgfm.markdown_to_html_with_extensions(text, options=options, extensions=_CMARK_EXTENSIONS)
     if held:
         html = _put_back(html, held, resolve, root)
     if "<img" in html:

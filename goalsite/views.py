@@ -205,7 +205,8 @@ class Site:
         key = (text, page.root)
         html = self.markdown_cache.get(key)
         if html is None:
-            html = self.markdown_cache[key] = render_markdown(text, self.resolve, page.root)
+            html = self.markdown_cache[key] = render_markdown(text, self.resolve, page.root,
+                                                              self.vault.settings.strict_line_breaks)
         return html
 
     # -- shared pieces ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ output: ../out
 theme: calm
 exclude: [templates/*]
 crisis: Call Jo
+strict_line_breaks: yes
 questionnaires:
   gad7: {cutoff: 10}
 """)
@@ -41,6 +42,7 @@ questionnaires:
     assert (settings.exclude, settings.crisis) == (("templates/*",), ("Call Jo",))
     assert (settings.thresholds["gad7"].cutoff, settings.thresholds["gad7"].reliable_change) == (10, 4)
     assert settings.thresholds["phq9"].cutoff == 10
+    assert settings.strict_line_breaks is True
 
 
 def test_unknown_keys_warn_with_a_guess(vault: Path) -> None:
@@ -55,10 +57,11 @@ def test_unknown_keys_warn_with_a_guess(vault: Path) -> None:
 
 def test_bad_values_fall_back_to_defaults_with_a_warning(vault: Path) -> None:
     write(vault, "goalsite.yaml", "timezone: Mars/Olympus\nweek_start: mondy\nmood_scale: [10, 1]\n"
-                                  "max_active_goals: 0\n")
+                                  "max_active_goals: 0\nstrict_line_breaks: sometimes\n")
     settings, problems = load_settings(vault)
     assert [(p.code, p.location.line) for p in problems] == [
-        ("unknown-timezone", 1), ("bad-setting", 2), ("bad-setting", 3), ("bad-setting", 4)]
+        ("unknown-timezone", 1), ("bad-setting", 2), ("bad-setting", 3), ("bad-setting", 4), ("wrong-type", 5)]
+    assert problems[4].message == "`strict_line_breaks` should be true or false, but here it is “sometimes”."
     assert problems[1].message.endswith("Did you mean `monday`?")
     assert settings == Settings()
 

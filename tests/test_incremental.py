@@ -242,6 +242,17 @@ def test_goal_settings_and_theme_changes_re_render_everything(vault: Path, tmp_p
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
+@pytest.mark.parametrize("live", [False, True])
+def test_the_line_break_setting_renders_the_text_again(vault: Path, tmp_path: Path, live: bool) -> None:
+    builder = built(vault, tmp_path, {"journal/2026/2026-11-12.md": "Woke early.\nQuiet train.\n"}, live=live)
+    page = tmp_path / "site/journal/2026-11-12.html"
+    assert "<p>Woke early.<br>\nQuiet train.</p>" in page.read_text()
+    settings = write(vault, "goalsite.yaml", "strict_line_breaks: true\n")
+    builder.build([settings])
+    assert "<p>Woke early.\nQuiet train.</p>" in page.read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
 def test_a_touch_without_a_change_renders_nothing_new(vault: Path, tmp_path: Path) -> None:
     vault_with_entries(vault)
     builder = Builder(vault, tmp_path / "site", TODAY)
@@ -398,7 +409,8 @@ def _edit(vault: Path, rng: random.Random, kind: str, broken: dict[Path, bytes])
     elif kind == "conflict":  # a sync tool's copy, reported and left out
         entry.with_name(f"{entry.stem} (Sam's conflicted copy 2026-11-21).md").write_bytes(entry.read_bytes())
     elif kind == "settings":
-        write(vault, "goalsite.yaml", f"title: Goals {rng.randint(0, 9)}\nweek_start: {rng.choice(['monday', 'sunday'])}\n")
+        write(vault, "goalsite.yaml", f"title: Goals {rng.randint(0, 9)}\nweek_start: {rng.choice(['monday', 'sunday'])}\n"
+                                      f"strict_line_breaks: {rng.choice(['true', 'false'])}\n")
     elif kind == "comment":  # hidden words, a hidden tag and link, or the marks taken away again
         hidden = f"\nSeen %%for me #hid [[{goal}]] walk:: 2%% today.\n<!--\n- [ ] task\n-->\n"
         entry.write_text(text.replace("%%", "") if "%%" in text else text + hidden, encoding="utf-8")

@@ -79,6 +79,20 @@ def test_github_markdown_tables_strikethrough_tasks_and_autolinks() -> None:
     assert '<a href="https://example.org/page" rel="noopener noreferrer">https://example.org/page</a>' in html
 
 
+def test_a_line_break_shows_as_obsidian_shows_it() -> None:
+    assert render("Woke up early.\nQuiet train.\n\nA new paragraph.") == (
+        "<p>Woke up early.<br>\nQuiet train.</p>\n<p>A new paragraph.</p>\n")
+    assert render("- one\n  still one\n- two") == "<ul>\n<li>one<br>\nstill one</li>\n<li>two</li>\n</ul>\n"
+    assert render("```\na\nb\n```") == "<pre><code>a\nb\n</code></pre>\n"
+
+
+def test_strict_line_breaks_join_lines_as_github_does() -> None:
+    assert render_markdown("Woke up early.\nQuiet train.", GOALS.get, "../", strict_line_breaks=True) == (
+        "<p>Woke up early.\nQuiet train.</p>\n")
+    assert render_markdown("> [!tip] Title\n> text", GOALS.get, "../", strict_line_breaks=True) == (
+        '<blockquote class="callout callout-tip">\n<p class="callout-title">Title</p>\n<p>text</p>\n</blockquote>\n')
+
+
 def test_a_list_right_after_a_line_is_a_list_as_in_commonmark() -> None:
     assert render("Today:\n- walked\n- slept\n") == "<p>Today:</p>\n<ul>\n<li>walked</li>\n<li>slept</li>\n</ul>\n"
 
@@ -118,7 +132,7 @@ def test_highlights_show_as_obsidian_shows_them() -> None:
     assert render("A ==bright== day") == "<p>A <mark>bright</mark> day</p>\n"
     assert render("==a *b* c== d") == "<p><mark>a <em>b</em> c</mark> d</p>\n"
     assert render("==a `code` b==") == "<p><mark>a <code>code</code> b</mark></p>\n"
-    assert render("==*em*== and ==a\nb==") == "<p><mark><em>em</em></mark> and <mark>a\nb</mark></p>\n"
+    assert render("==*em*== and ==a\nb==") == "<p><mark><em>em</em></mark> and <mark>a<br>\nb</mark></p>\n"
     assert render("[==x==](https://www.example.org)") == (
         '<p><a href="https://www.example.org" rel="noopener noreferrer"><mark>x</mark></a></p>\n')
     assert render("| a | b |\n|---|---|\n| ==x== | y== |").count("<mark>x</mark>") == 1
@@ -161,7 +175,7 @@ def test_a_quote_that_starts_with_a_kind_is_a_callout() -> None:
         "<p>Take it slowly.</p>\n</blockquote>\n")
     assert render("> [!WARNING] Be *gentle*\n> one line\n> two") == (
         '<blockquote class="callout callout-warning">\n<p class="callout-title">Be <em>gentle</em></p>\n'
-        "<p>one line\ntwo</p>\n</blockquote>\n")
+        "<p>one line<br>\ntwo</p>\n</blockquote>\n")
     assert render("> [!success]- Folded, shown open\n> - a") == (
         '<blockquote class="callout callout-tip">\n<p class="callout-title">Folded, shown open</p>\n'
         "<ul>\n<li>a</li>\n</ul>\n</blockquote>\n")
