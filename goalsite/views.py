@@ -78,7 +78,32 @@ def fmt(value: Fraction | float | None, unit: str | None = None) -> str:
     shown = number(value)
     if shown is None:
         return "—"
+    if unit and shown == 1:
+        unit = one_of(unit)
     return f"{shown} {unit}" if unit else str(shown)
+
+
+_NOT_PLURAL = frozenset(("always", "does", "less", "news", "series", "species", "perhaps", "towards", "across",
+                         "afterwards", "sometimes", "thanks"))
+_PLURAL_ES = ("sses", "shes", "ches", "xes", "zzes")
+
+
+def one_of(unit: str) -> str:
+    """A unit as it reads after the number 1: its first plural word, before any "per", made singular by
+    English's regular rule ("panic attacks per week" → "panic attack per week", "glasses of water" →
+    "glass of water", "mins" → "min"). Where that rule may be wrong ("calories", "yes", "focus", a
+    word with a digit or a slash in it) the unit stays as written."""
+    words = unit.split(" ")
+    for index, word in enumerate(words):
+        lower = word.lower()
+        if lower == "per":
+            break
+        if (len(word) <= 3 or not word.isalpha() or not lower.endswith("s") or lower in _NOT_PLURAL
+                or lower.endswith(("ss", "us", "is", "ies", "ous"))):
+            continue
+        words[index] = word[:-2] if lower.endswith(_PLURAL_ES) else word[:-1]
+        return " ".join(words)
+    return unit
 
 
 def problems_text(counts: dict[str, int]) -> str:

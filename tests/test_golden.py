@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,22 @@ def test_no_page_shows_a_python_none(tmp_path: Path) -> None:
     card = " ".join(shown["index.html"])
     assert "aiming for 5 nights per week (this week so far: 5 nights per week)" in card
     assert "this week so far" in " ".join(shown["goals/sleep-schedule.html"])
+    assert "aiming for 1 panic attack per week" in card  # not "1 panic attacks"
+
+
+@pytest.mark.parametrize(("unit", "after_one"), [
+    ("panic attacks per week", "1 panic attack per week"), ("nights per week", "1 night per week"),
+    ("glasses of water", "1 glass of water"), ("boxes", "1 box"), ("Walks", "1 Walk"), ("mins", "1 min"),
+    ("times I said no", "1 time I said no"), ("calls per days", "1 call per days"),
+    # where English's regular rule may be wrong, the unit stays as written
+    ("calories per day", "1 calories per day"), ("kg", "1 kg"), ("km/h", "1 km/h"), ("focus", "1 focus"),
+    ("less sugar", "1 less sugar"), ("hrs", "1 hrs"), ("Nächte", "1 Nächte"), ("", "1"),
+])
+def test_a_unit_after_the_number_one_reads_singular(unit: str, after_one: str) -> None:
+    from goalsite.views import fmt
+
+    assert fmt(1.0, unit) == after_one
+    assert fmt(Fraction(2), unit) == f"2 {unit}".strip()
 
 
 def test_band_names_are_drawn_over_the_grid() -> None:
