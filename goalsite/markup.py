@@ -205,11 +205,11 @@ Resolve = Callable[[str], "tuple[str, str] | None"]  # link target → (href rel
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary",
+    "hr", "i", "kbd", "li", "mark", "ol", "p", "pre", "s", "section", "small", "span", "strong", "sub", "summary",
     "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
 }
 _ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "class"},
+    "a": {"href", "title", "class", "aria-label"},
     "span": {"class", "role", "aria-label"},
     "li": {"class"},
     "ul": {"class"},
@@ -227,11 +227,22 @@ _CALLOUT_LOOKS = {
 _ALLOWED_CLASSES = {
     "blockquote": {"callout", *(f"callout-{look}" for look in ("note", *_CALLOUT_LOOKS.values()))},
     "p": {"callout-title"},
+    "section": {"footnotes"},
 }
 _SCHEMES = {"https"}
 # Made once: `nh3.clean` builds its sanitizer from these sets on every call, which is half its time.
 _SANITIZER = nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
                          allowed_classes=_ALLOWED_CLASSES, link_rel="noopener noreferrer")
+_FOOTNOTE_ID = re.compile(r'<(?:a|li) [^>]*?\bid="(fn(?:ref)?-[^"]*)"')
+
+
+def _footnote_sanitizer(html: str) -> nh3.Cleaner:
+    """For a text with footnotes: a sanitizer that also keeps the ids cmark-gfm gave its footnotes and
+    their references (so each number leads to its note and back), and no other id."""
+    ids = set(_FOOTNOTE_ID.findall(html))
+    return nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
+                       allowed_classes=_ALLOWED_CLASSES, link_rel="noopener noreferrer",
+                       tag_attribute_values={"a": {"id": ids}, "li": {"id": ids}})
 
 
 # Without the `!` of an embed, which is looked at before each match (`_links`).
@@ -254,8 +265,8 @@ _VOID_TAG = re.compile(r"<(?:br|img|input|hr|wbr)\b|<[^>]*/>")
 _CALLOUT = re.compile(r"<blockquote>\n<p>\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*?)(</p>|<br />\n|\n)")
 # Raw HTML reaches nh3, which keeps only the harmless part. A line break shows, as Obsidian shows it
 # unless its "strict line breaks" is on (then lines join into one paragraph, as on GitHub).
-_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_HARDBREAKS
-_CMARK_STRICT_OPTIONS = Options.CMARK_OPT_UNSAFE
+_CMARK_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_HARDBREAKS
+_CMARK_STRICT_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
 _CMARK_EXTENSIONS = ["table", "strikethrough", "autolink", "tasklist"]
 
 
@@ -394,6 +405,8 @@ def render_markdown(text: str, resolve: Resolve, root: str, strict_line_breaks: 
         html = _CALLOUT.sub(_callout, html)
     if 'href="http://www.' in html:  # a bare www. address: ask for it privately
         html = html.replace('href="http://www.', 'href="https://www.')
+    if "data-footnotes" in html:
+        return _footnote_sanitizer(html).clean(html)
     return _SANITIZER.clean(html)
 
 
@@ -410,6 +423,7 @@ def _link_words(line: str) -> str:
 _LINE_MARK = re.compile(r"^(#{1,6}\s+|[-*+]\s+(\[[ xX]\]\s+)?|\d+[.)]\s+|>\s*)")
 _EMPHASIS = re.compile(r"[*_`~]+|==(?=[^\s=])|(?<=[^\s=])==")
 _CALLOUT_MARK = re.compile(r"\[![A-Za-z][\w-]*\][+-]?\s*")
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]:?")
 
 
 def plain_excerpt(text: str, words: int = 30) -> str:
@@ -429,6 +443,8 @@ def plain_excerpt(text: str, words: int = 30) -> str:
         if stripped.startswith("[!") and line.lstrip().startswith(">"):
             stripped = _CALLOUT_MARK.sub("", stripped, count=1)
         stripped = _EMPHASIS.sub("", stripped)
+        if "[^" in stripped:
+            stripped = _FOOTNOTE_MARK.sub("", stripped)
         found.extend(stripped.split())
         if len(found) >= words:
             return " ".join(found[:words]) + " …"

@@ -107,20 +107,27 @@ class Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.found: list[str] = []
+        self.ids: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             if name in ("href", "src") and value:
                 self.found.append(value)
+            elif name == "id" and value:
+                self.ids.add(value)
 
 
 def test_every_internal_link_resolves(site: Path) -> None:
-    checked = 0
+    checked = in_page = 0
     for path in site.rglob("*.html"):
         parser = Links()
         parser.feed(path.read_text(encoding="utf-8"))
         for link in parser.found:
-            url, _fragment = urldefrag(link)
+            url, fragment = urldefrag(link)
+            if not url and fragment:  # a place on the same page: a skip link, a footnote and its way back
+                assert fragment in parser.ids, f"{path.relative_to(site)} links to {link}, which is not on the page"
+                in_page += 1
+                continue
             if url == "data:,":  # the empty icon that stops browsers asking the server for /favicon.ico
                 continue
             if not url or urlsplit(url).scheme:
@@ -131,6 +138,7 @@ def test_every_internal_link_resolves(site: Path) -> None:
             assert site in target.parents, (path, link)
             checked += 1
     assert checked > 2000
+    assert in_page == 112  # every page's skip link, and the example's footnote and its way back
 
 
 def test_search_finds_an_entry_by_a_word_of_its_text(browser: Browser, site: Path) -> None:

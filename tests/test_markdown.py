@@ -192,14 +192,30 @@ def test_a_kind_later_in_a_quote_or_outside_one_is_words() -> None:
     assert render("> `[!note]`") == "<blockquote>\n<p><code>[!note]</code></p>\n</blockquote>\n"
 
 
+def test_footnotes_lead_to_their_note_and_back() -> None:
+    assert render("Slept well[^1].\n\n[^1]: First time this month.") == (
+        '<p>Slept well<sup><a href="#fn-1" id="fnref-1" rel="noopener noreferrer">1</a></sup>.</p>\n'
+        '<section class="footnotes">\n<ol>\n<li id="fn-1">\n<p>First time this month. '
+        '<a href="#fnref-1" class="footnote-backref" aria-label="Back to reference 1" rel="noopener noreferrer">↩</a>'
+        "</p>\n</li>\n</ol>\n</section>\n")
+
+
+def test_only_footnotes_keep_an_id() -> None:
+    """An id written by hand could take the name of one the page's script looks for."""
+    assert render('<a id="search-input" href="#x">x</a> <span id="fn-1">y</span>') == (
+        '<p><a href="#x" rel="noopener noreferrer">x</a> <span>y</span></p>\n')
+    html = render('A[^1] <a id="search-input">x</a>\n\n[^1]: Note.')
+    assert re.findall(r'\bid="([^"]*)"', html) == ["fnref-1", "fn-1"]
+
+
 def test_classes_written_by_hand_are_only_the_callouts_own() -> None:
     assert render('<p class="callout-title big">x</p>\n\n<blockquote class="evil callout">y</blockquote>') == (
         '<p class="callout-title">x</p>\n<blockquote class="callout">y</blockquote>\n')
 
 
-def test_an_excerpt_leaves_out_highlight_and_callout_marks() -> None:
-    assert plain_excerpt("> [!tip] To remember\n> it was ==the skill itself==, and a == b") == (
-        "To remember it was the skill itself, and a == b")
+def test_an_excerpt_leaves_out_highlight_callout_and_footnote_marks() -> None:
+    assert plain_excerpt("> [!tip] To remember\n> it was ==the skill itself==[^1], and a == b\n\n[^1]: Dr Lee") == (
+        "To remember it was the skill itself, and a == b Dr Lee")
 
 
 # The patterns as first written, each starting with what it looks back for: slower (tried at every
