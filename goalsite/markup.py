@@ -231,8 +231,9 @@ _ALLOWED_CLASSES = {
 }
 _SCHEMES = {"https"}
 # Made once: `nh3.clean` builds its sanitizer from these sets on every call, which is half its time.
-_SANITIZER = nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
-                         allowed_classes=_ALLOWED_CLASSES, link_rel="noopener noreferrer")
+_cleaner = functools.partial(nh3.Cleaner, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
+                             allowed_classes=_ALLOWED_CLASSES, link_rel="noopener noreferrer")
+_SANITIZER = _cleaner()
 _FOOTNOTE_ID = re.compile(r'<(?:a|li) [^>]*?\bid="(fn(?:ref)?-[^"]*)"')
 
 
@@ -240,9 +241,7 @@ def _footnote_sanitizer(html: str) -> nh3.Cleaner:
     """For a text with footnotes: a sanitizer that also keeps the ids cmark-gfm gave its footnotes and
     their references (so each number leads to its note and back), and no other id."""
     ids = set(_FOOTNOTE_ID.findall(html))
-    return nh3.Cleaner(tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
-                       allowed_classes=_ALLOWED_CLASSES, link_rel="noopener noreferrer",
-                       tag_attribute_values={"a": {"id": ids}, "li": {"id": ids}})
+    return _cleaner(tag_attribute_values={"a": {"id": ids}, "li": {"id": ids}})
 
 
 # Without the `!` of an embed, which is looked at before each match (`_links`).
