@@ -7,6 +7,7 @@ import datetime as dt
 import gc
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -244,6 +245,24 @@ def new_entry(day: dt.date | None, vault: Path) -> None:
     click.echo(make_entry(root, settings, day or today_in(settings)))
 
 
+def _stop_as_ctrl_c() -> None:
+    """A live command asked to end by SIGTERM (a service manager, `kill`) or SIGHUP (its terminal closed)
+    stops as with Ctrl-C: the watcher and the server are closed and "Stopped." is said. Without this the
+    process ended at once, mid-sentence. A forked worker that inherits the handler ends as it would have."""
+    parent = os.getpid()
+
+    def stop(number: int, _frame: object) -> None:
+        if os.getpid() != parent:
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+            return
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, port: int | None,
           open_browser: bool) -> None:
     """Build, then rebuild what each change touches (and serve it, with a port) until Ctrl-C."""
@@ -251,6 +270,8 @@ def _live(vault: Path, output: Path | None, poll: bool, today: dt.date | None, p
     from goalsite.serve import LiveState, PreviewServer
     from goalsite.watch import Watcher
 
+    if threading.current_thread() is threading.main_thread():  # (only there can a handler be set)
+        _stop_as_ctrl_c()
     builder = Builder(vault, output, today, live=True)
     state = LiveState() if port is not None else None
     server = PreviewServer(port, state, lambda text: _echo(text, err=True), _debugging()) \

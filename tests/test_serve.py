@@ -246,6 +246,37 @@ def test_the_serve_command_says_nothing_when_browsers_go_away_mid_answer(tmp_pat
     assert err == ""
 
 
+def test_serve_stopped_by_sigterm_closes_the_server_and_says_so(tmp_path: Path) -> None:
+    """A `kill` or a service manager's stop is taken as Ctrl-C: the server is closed, "Stopped." is said,
+    and the exit is 0 (before, SIGTERM ended the process mid-sentence: exit -15, nothing said)."""
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    vault = tmp_path / "vault"
+    write(vault, "journal/2026-11-01.md", ENTRY.format(text="Day 1."))
+    process = subprocess.Popen([sys.executable, "-m", "goalsite", "serve", str(vault), "-o", str(tmp_path / "site"),
+                                "--port", "0", "--today", "2026-11-21"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        found = None
+        while found is None:
+            line = process.stdout.readline()
+            assert line, "the server stopped before it said where it serves"
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        port = int(found.group(1))
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # serving
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert (process.returncode, out.splitlines()[-1:], err) == (0, ["Stopped."], "")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
 def test_a_theme_page_in_another_encoding_is_served_with_its_own_bytes(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     write(vault, "journal/2026-11-01.md", ENTRY.format(text="Day 1."))

@@ -230,7 +230,9 @@ def test_real_names_are_not_temporary() -> None:
     assert not any(is_temporary(name) for name in ("2026-11-21.md", "sleep.md", "notes.yaml", "4914.md"))
 
 
-def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_ctrl_c_stops_cleanly(tmp_path: Path, signal_name: str) -> None:
+    """Ctrl-C, a `kill` or a service manager's stop (SIGTERM), a closed terminal (SIGHUP): all the same stop."""
     vault = tmp_path / "vault"
     write(vault, "journal/2026-11-01.md", ENTRY.format(text="x"))
     process = subprocess.Popen([sys.executable, "-m", "goalsite", "watch", str(vault), "-o", str(tmp_path / "site")],
@@ -239,7 +241,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     while not (tmp_path / "site" / "index.html").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(getattr(signal, signal_name))
     out, err = process.communicate(timeout=10)  # how fast: benchmarks/live.py reports it, tests do not time
     assert process.returncode == 0, err
     assert "Stopped." in out and "Traceback" not in err
