@@ -86,14 +86,19 @@ def fmt(value: Fraction | float | None, unit: str | None = None) -> str:
 _NOT_PLURAL = frozenset(("always", "does", "less", "news", "series", "species", "perhaps", "towards", "across",
                          "afterwards", "sometimes", "thanks"))
 _PLURAL_ES = ("sses", "shes", "ches", "xes", "zzes")
+# "per" and "times" in other languages: units with them keep their words (Spanish "veces" is not "vece" + s)
+_OTHER_LANGUAGE = frozenset(("por", "par", "pro", "pour", "je", "veces", "vezes"))
 
 
 def one_of(unit: str) -> str:
     """A unit as it reads after the number 1: its first plural word, before any "per", made singular by
     English's regular rule ("panic attacks per week" → "panic attack per week", "glasses of water" →
     "glass of water", "mins" → "min"). Where that rule may be wrong ("calories", "yes", "focus", a
-    word with a digit or a slash in it) the unit stays as written."""
+    word with a digit or a slash in it, a unit in another language: "veces por semana") the unit stays
+    as written."""
     words = unit.split(" ")
+    if any(word.lower() in _OTHER_LANGUAGE for word in words):
+        return unit
     for index, word in enumerate(words):
         lower = word.lower()
         if lower == "per":

@@ -106,6 +106,8 @@ def test_no_page_shows_a_python_none(tmp_path: Path) -> None:
     # where English's regular rule may be wrong, the unit stays as written
     ("calories per day", "1 calories per day"), ("kg", "1 kg"), ("km/h", "1 km/h"), ("focus", "1 focus"),
     ("less sugar", "1 less sugar"), ("hrs", "1 hrs"), ("Nächte", "1 Nächte"), ("", "1"),
+    ("veces por semana", "1 veces por semana"), ("vezes", "1 vezes"), ("paseos por día", "1 paseos por día"),
+    ("Spaziergänge pro Woche", "1 Spaziergänge pro Woche"), ("sorties par semaine", "1 sorties par semaine"),
 ])
 def test_a_unit_after_the_number_one_reads_singular(unit: str, after_one: str) -> None:
     from goalsite.views import fmt
