@@ -58,6 +58,49 @@ def build(vault_path: Path | str, output: Path | str | None = None, today: dt.da
     return builder.build()
 
 
+def checked(vault_path: Path | str, today: dt.date | None,
+            progress: Progress | None = None) -> tuple[tuple[Problem, ...], int] | None:
+    """The problems `goalsite check` reports and the number of files read, from the state the last build
+    left in the vault's usual output folder: nothing read when nothing changed, else only the files that
+    changed since are parsed again. None when there is no state to trust (check then reads everything).
+    Nothing is written: not the state, not the output."""
+    root = vault_folder(vault_path)
+    settings, _problems = load_settings(root)
+    try:
+        out = check_output(default_output(root, settings.output), root)
+    except UsageError:  # no folder a build could have used
+        return None
+    if not (out / state.STATE).is_file():
+        return None
+    seen = state.look(root, out, today)
+    summary = seen.summary
+    if summary is None:
+        return None
+    if seen.unchanged:
+        return summary.problems, summary.files_read
+    saved = state.load_model(seen.out, summary)
+    if saved is None:
+        return None
+    reading = saved.reading
+    reading.setting_problems = seen.setting_problems
+    _lay_drift(reading, summary)
+    with collector_paused():
+        reading.reread(None, progress, seen.listing)
+        vault = assemble(reading, today or today_in(seen.settings))
+    return tuple(vault.problems), vault.files_read
+
+
+def _lay_drift(reading: Reading, summary: state.Summary) -> None:
+    """The files read since the model was saved, laid over the model's reading: what the last build read."""
+    for rel, last in summary.drift.items():
+        if last is None:
+            reading.sources.pop(rel, None)
+            reading.files.pop(rel, None)
+        else:
+            reading.sources[rel], reading.files[rel] = last
+    reading.found = summary.found
+
+
 class Builder:
     """A build kept in memory, so the next one re-reads, re-renders and rewrites only what a change touches.
 
@@ -163,13 +206,7 @@ class Builder:
         self.goal_cache, self.link_world, self.compiled = saved.goal_cache, saved.link_world, saved.compiled
         self.csv_rows = saved.csv_rows
         if summary.drift:  # the files read since the model was saved, laid over it: what the last build saw
-            for rel, last in summary.drift.items():
-                if last is None:
-                    self.reading.sources.pop(rel, None)
-                    self.reading.files.pop(rel, None)
-                else:
-                    self.reading.sources[rel], self.reading.files[rel] = last
-            self.reading.found = summary.found
+            _lay_drift(self.reading, summary)
             laid = _laid_over(saved.vault, summary.drift)
             # The last build's problems are in the summary; its goals and figures are the model's when every
             # change since was a body's (`Summary.same_figures`), and are worked out again when needed.

@@ -137,18 +137,24 @@ TODAY = click.option("--today", callback=_parse_day, metavar="YYYY-MM-DD",
 @handled
 def check(vault: Path, output_format: str, strict: bool, today: dt.date | None) -> None:
     """Check every goal letter by letter (SMART) and every file for problems."""
+    from goalsite.build import checked
     from goalsite.load import load_vault
     from goalsite.vault import vault_folder
 
-    model, _today = load_vault(vault_folder(vault), today, progress=_progress())
-    problems = model.problems
+    gc.disable()  # one reading, then the process ends
+    last = checked(vault, today, _progress())  # from the last build's state: only changed files are read
+    if last is not None:
+        problems, files_read = last
+    else:
+        model, _today = load_vault(vault_folder(vault), today, progress=_progress())
+        problems, files_read = tuple(model.problems), model.files_read
     if output_format == "json":
         data = {"problems": [problem.as_json() for problem in problems], "counts": count_problems(problems)}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         for problem in problems:
             _echo(format_problem(problem))
-        _echo(summary(problems, model.files_read))
+        _echo(summary(problems, files_read))
     sys.exit(_exit_code(problems, strict))
 
 

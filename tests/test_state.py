@@ -15,7 +15,10 @@ from test_cli import run
 from test_incremental import SUMMARIES, TODAY, same_as_fresh, vault_with_entries
 
 from conftest import snapshot, write
-from goalsite.build import build
+from goalsite import state
+from goalsite.build import build, checked
+from goalsite.errors import Problem
+from goalsite.load import load_vault
 from goalsite.state import STATE
 
 EVERY_FILE = 32 + 5  # pages and data files rendered by the first build, and 5 theme assets
@@ -312,3 +315,77 @@ def test_a_body_edit_after_a_new_link_keeps_the_goal_start_the_last_build_saw(va
     calm = result.vault.goal("calm")
     assert calm is not None and calm.start == dt.date(2025, 12, 31)  # what the command reports from
     same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def _fresh_check(vault: Path, today: dt.date) -> tuple[tuple[Problem, ...], int]:
+    model, _today = load_vault(vault, today)
+    return tuple(model.problems), model.files_read
+
+
+def test_check_reads_from_the_last_builds_state_and_says_what_a_whole_reading_says(vault: Path) -> None:
+    """`goalsite check` after a build (into the usual folder beside the vault) starts from its state: the
+    same problems, in the same order, as reading everything, after every kind of change; nothing written."""
+    vault_with_entries(vault)
+    write(vault, "journal/2026/2026-11-12.md", "---\nmood: 12\n---\nToo high.\n")
+    out = vault.parent / "vault-site"
+    build(vault, None, TODAY)
+    assert (out / STATE).is_file()
+
+    def same() -> tuple[tuple[Problem, ...], int]:
+        before = snapshot(out)
+        found = checked(vault, TODAY)
+        assert found is not None
+        assert found == _fresh_check(vault, TODAY)
+        assert snapshot(out) == before  # the state and the site are as the build left them
+        return found
+
+    problems, files = same()  # nothing changed: the summary's own
+    assert ([p.code for p in problems], files) == (["measurable-no-data", "mood-out-of-range"], 14)
+    write(vault, "journal/2026/2026-11-04.md", "---\nmood: 6\nmood: 7\n---\nTwice.\n")
+    assert [p.code for p in same()[0]] == ["measurable-no-data", "yaml-duplicate-key", "mood-out-of-range"]
+    build(vault, None, TODAY)  # a small change: the state carries it beside the older model
+    assert state.load_summary(out).drift  # type: ignore[union-attr]
+    (vault / "goals" / "walks.md").write_text(
+        (vault / "goals" / "walks.md").read_text().replace("specific: Keep it up on weeknights for twenty minutes.\n", ""))
+    assert "specific-missing" in [p.code for p in same()[0]]
+    (vault / "journal" / "2026" / "2026-11-12.md").unlink()
+    write(vault, "journal/2026/2026-11-30.md", "---\nnights: [3\n---\n")
+    problems, files = same()
+    assert "mood-out-of-range" not in [p.code for p in problems] and "yaml-syntax" in [p.code for p in problems]
+    assert files == 14  # one entry gone, one new
+    later = checked(vault, dt.date(2027, 3, 1))  # another day: the same model, worked out for that day
+    assert later == _fresh_check(vault, dt.date(2027, 3, 1)) and later != _fresh_check(vault, TODAY)
+    write(vault, "goalsite.yaml", "title: Other\n")  # other settings: no state to trust
+    assert checked(vault, TODAY) is None
+
+
+def test_check_goes_by_each_files_size_and_time_as_the_build_does(vault: Path) -> None:
+    """What shows that check starts from the state: a file rewritten to the same size and time is not
+    read again (a build does the same; an editor's save always changes the time)."""
+    vault_with_entries(vault)
+    assert run("build", vault, "--today", "2026-11-21").returncode == 0
+    as_built = _fresh_check(vault, TODAY)
+    said = run("check", vault, "--today", "2026-11-21")
+    path = vault / "journal" / "2026" / "2026-11-04.md"
+    text, stamp = path.read_text(), path.stat().st_mtime_ns
+    broken = text.replace("mood: ", "mood: [", 1)[:-1]
+    assert len(broken) == len(text)
+    path.write_text(broken)
+    os.utime(path, ns=(stamp, stamp))
+    assert checked(vault, TODAY) == as_built
+    assert run("check", vault, "--today", "2026-11-21").stdout == said.stdout  # the command starts from it too
+    assert "yaml-syntax" not in [p.code for p in as_built[0]]
+    assert "yaml-syntax" in [p.code for p in _fresh_check(vault, TODAY)[0]]
+    os.utime(path)  # saved again
+    assert checked(vault, TODAY) == _fresh_check(vault, TODAY)
+    assert "yaml-syntax" in run("check", vault, "--today", "2026-11-21").stdout
+
+
+def test_check_without_a_build_or_beside_a_foreign_folder_reads_everything(vault: Path) -> None:
+    vault_with_entries(vault)
+    assert checked(vault, TODAY) is None
+    assert not (vault.parent / "vault-site").exists()  # looking made nothing
+    write(vault.parent, "vault-site/notes.txt", "not goalsite's")
+    assert checked(vault, TODAY) is None
+    result = run("check", vault, "--today", "2026-11-21")
+    assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "0 errors, 1 warning in 13 files.")
