@@ -5,7 +5,10 @@
 
 Each figure is a whole run of the installed command (start-up included); the
 median of the runs is shown. "build (cold)" starts from an empty output folder;
-"build (nothing changed)" runs again on the same output.
+"build (nothing changed)" runs again on the same output. "check" reads the whole
+vault; "check (after a build)" starts from the state a build left in the vault's
+usual folder (`<entries>-site` beside it, made here and removed at the end), and
+"check (one entry edited)" does after one entry has changed since that build.
 """
 
 from __future__ import annotations
@@ -62,15 +65,31 @@ def main() -> None:
     print(f"vault: {args.entries:,} entries + 30 goals, {size / 1024 / 1024:.1f} MiB")
     goalsite = command()
     sites = Path(tempfile.mkdtemp(prefix="goalsite-engine-"))  # a new folder for each cold build (README.md)
-    results: dict[str, list[tuple[float, float, int]]] = {"check": [], "build (cold)": [], "build (nothing changed)": []}
+    usual = vault.parent / f"{vault.name}-site"  # where `goalsite build VAULT` builds, and check looks
+    if usual.exists():
+        sys.exit(f"{usual} exists: check would start from it. Remove it first.")
+    results: dict[str, list[tuple[float, float, int]]] = {
+        "check": [], "build (cold)": [], "build (nothing changed)": [],
+        "check (after a build)": [], "check (one entry edited)": []}
+    check = [goalsite, "check", str(vault), "--today", TODAY]
+    edited = sorted((vault / "journal").rglob("*.md"))[args.entries // 2]
+    original = edited.read_bytes()
     try:
         for number in range(args.runs):
-            results["check"].append(measure([goalsite, "check", str(vault), "--today", TODAY]))
+            results["check"].append(measure(check))
             build = [goalsite, "build", str(vault), "-o", str(sites / f"site-{number}"), "--today", TODAY]
             results["build (cold)"].append(measure(build))
             results["build (nothing changed)"].append(measure(build))
+        measure([goalsite, "build", str(vault), "--today", TODAY])
+        for _run in range(args.runs):
+            results["check (after a build)"].append(measure(check))
+        for number in range(args.runs):
+            edited.write_bytes(original + f"\nedited {number}\n".encode())
+            results["check (one entry edited)"].append(measure(check))
     finally:
+        edited.write_bytes(original)
         shutil.rmtree(sites, ignore_errors=True)
+        shutil.rmtree(usual, ignore_errors=True)
     print(f"{'command':<26}{'median s':>10}{'peak MiB':>10}")
     for name, runs in results.items():
         codes = {code for _s, _m, code in runs}
