@@ -82,8 +82,8 @@ def check_measurable(goal: Goal, measured: int) -> Iterable[Problem]:
 
 
 def check_achievable(goal: Goal) -> Iterable[Problem]:
-    if not goal.achievable:
-        yield _problem(goal, "", Severity.ERROR, "achievable-missing", "A",
+    if not goal.achievable:  # at an empty `achievable:` when there is one (a new goal's template has it)
+        yield _problem(goal, "achievable", Severity.ERROR, "achievable-missing", "A",
                        "Not shown to be achievable yet: say why it is within reach.",
                        "Add `achievable:` with what makes it possible: what you already manage, who helps, "
                        "what you have allowed for.")
@@ -91,7 +91,8 @@ def check_achievable(goal: Goal) -> Iterable[Problem]:
 
 def check_relevant(goal: Goal) -> Iterable[Problem]:
     if not goal.relevant and not goal.values:
-        yield _problem(goal, "", Severity.ERROR, "relevant-missing", "R",
+        key = "relevant" if "relevant" in goal.locations else "values"
+        yield _problem(goal, key, Severity.ERROR, "relevant-missing", "R",
                        "Not tied to what matters to you yet.",
                        "Add `relevant:` saying why this goal matters, or `values:` such as [health, calm].")
 

@@ -182,3 +182,29 @@ def test_letter_grades_take_the_worst(vault: Path) -> None:
     model = load(vault)
     grades = letter_grades(model.goals[0], model.problems)
     assert grades == {"S": "warning", "M": "warning", "A": "pass", "R": "pass", "T": "error"}
+
+
+def test_a_new_goals_template_has_each_missing_letter_at_its_own_empty_line(vault: Path) -> None:
+    """`goalsite new goal` writes every key empty: each error points at the line to fill in (an editor
+    jumps there), not at the top of the file."""
+    import datetime as dt
+
+    from goalsite.config import Settings
+    from goalsite.scaffold import new_goal
+
+    path = new_goal(vault, Settings(), "Walk more", dt.date(2026, 11, 21))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    model = load(vault)
+    places = {p.code: (p.location.line, p.location.column) for p in model.problems if p.letter in ("S", "A", "R")}
+    assert set(places) == {"specific-missing", "achievable-missing", "relevant-missing"}
+    for code, key in (("specific-missing", "specific:"), ("achievable-missing", "achievable:"),
+                      ("relevant-missing", "relevant:")):
+        line, column = places[code]
+        assert lines[line - 1].startswith(key) and column == len(key) + 1, (code, lines[line - 1])
+
+
+def test_relevant_missing_points_at_empty_values_when_there_is_no_relevant(vault: Path) -> None:
+    text = goal(relevant=None).replace("due:", "values: []\ndue:")
+    problems = [p for p in goal_problems(vault, text) if p.code == "relevant-missing"]
+    lines = text.split("\n")
+    assert [lines[p.location.line - 1] for p in problems] == ["values: []"]
