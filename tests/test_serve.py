@@ -6,7 +6,12 @@ import datetime as dt
 import http.client
 import json
 import os
+import re
+import signal
 import socket
+import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -203,29 +208,30 @@ def test_a_browser_sees_the_page_update_after_an_edit(running: Running) -> None:
     assert errors == []
 
 
+def _serve_command(vault: Path, out: Path) -> tuple[subprocess.Popen[str], int]:
+    """The real `goalsite serve` on a free port, once it says where it serves."""
+    process = subprocess.Popen([sys.executable, "-m", "goalsite", "serve", str(vault), "-o", str(out),
+                                "--port", "0", "--today", "2026-11-21"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    found = None
+    while found is None:
+        line = process.stdout.readline()
+        if not line:
+            process.kill()
+            raise AssertionError("the server stopped before it said where it serves")
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    return process, int(found.group(1))
+
+
 def test_the_serve_command_says_nothing_when_browsers_go_away_mid_answer(tmp_path: Path) -> None:
     """A browser that closes a connection while a page is on its way (a tab closed, a link followed
     before the page came) is ordinary: the real `goalsite serve` prints no traceback for it, and serves on."""
-    import re
-    import signal
-    import struct
-    import subprocess
-    import sys
-
     vault = tmp_path / "vault"
     for day in range(1, 4):
         write(vault, f"journal/2026-11-0{day}.md", ENTRY.format(text=f"Day {day}. " + "words " * 3000))
-    process = subprocess.Popen([sys.executable, "-m", "goalsite", "serve", str(vault), "-o", str(tmp_path / "site"),
-                                "--port", "0", "--today", "2026-11-21"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process, port = _serve_command(vault, tmp_path / "site")
     try:
-        assert process.stdout is not None
-        found = None
-        while found is None:
-            line = process.stdout.readline()
-            assert line, "the server stopped before it said where it serves"
-            found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        port = int(found.group(1))
         request = f"GET /journal/2026-11-02.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
         for _ in range(100):
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -249,24 +255,10 @@ def test_the_serve_command_says_nothing_when_browsers_go_away_mid_answer(tmp_pat
 def test_serve_stopped_by_sigterm_closes_the_server_and_says_so(tmp_path: Path) -> None:
     """A `kill` or a service manager's stop is taken as Ctrl-C: the server is closed, "Stopped." is said,
     and the exit is 0 (before, SIGTERM ended the process mid-sentence: exit -15, nothing said)."""
-    import re
-    import signal
-    import subprocess
-    import sys
-
     vault = tmp_path / "vault"
     write(vault, "journal/2026-11-01.md", ENTRY.format(text="Day 1."))
-    process = subprocess.Popen([sys.executable, "-m", "goalsite", "serve", str(vault), "-o", str(tmp_path / "site"),
-                                "--port", "0", "--today", "2026-11-21"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process, port = _serve_command(vault, tmp_path / "site")
     try:
-        assert process.stdout is not None
-        found = None
-        while found is None:
-            line = process.stdout.readline()
-            assert line, "the server stopped before it said where it serves"
-            found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        port = int(found.group(1))
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass  # serving
     finally:
