@@ -64,15 +64,10 @@ def checked(vault_path: Path | str, today: dt.date | None,
     left in the vault's usual output folder: nothing read when nothing changed, else only the files that
     changed since are parsed again. None when there is no state to trust (check then reads everything).
     Nothing is written: not the state, not the output."""
-    root = vault_folder(vault_path)
-    settings, _problems = load_settings(root)
     try:
-        out = check_output(default_output(root, settings.output), root)
+        seen = state.look(vault_path, None, today)
     except UsageError:  # no folder a build could have used
         return None
-    if not (out / state.STATE).is_file():
-        return None
-    seen = state.look(root, out, today)
     summary = seen.summary
     if summary is None:
         return None

@@ -173,6 +173,8 @@ def _unpickle(data: bytes) -> object:
 
 def load_summary(out: Path) -> Summary | None:
     """The summary the last build left in `out`, or None when there is none to trust."""
+    if not (out / STATE).is_file():  # none: no signing key is made just to look
+        return None
     key = _key()
     signed = _read_signed(out / STATE, key) if key is not None else None
     summary = _unpickle(signed[1]) if signed is not None else None
