@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import cmarkgfm
 import nh3
+from cmarkgfm import _cmark
 from cmarkgfm.cmark import Options
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -269,6 +270,70 @@ _CMARK_STRICT_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
 _CMARK_EXTENSIONS = ["table", "strikethrough", "autolink", "tasklist"]
 
 
+def _native_frees() -> tuple[Callable[[int], None], Callable[[int], None]] | None:
+    """cmark-gfm's `cmark_node_free`, and the `free` of the allocator it renders with, from the compiled
+    binding: `cmarkgfm.markdown_to_html_with_extensions` frees neither the parsed document nor the HTML
+    it returns (theacodes/cmarkgfm#53), about 11 kB a body, kept until the process ends: 110 MB for
+    10,000 entries in one build, and more with every save while watching. None where the binding does
+    not show them (its own wrapper is used then)."""
+    import ctypes  # here: only to find these two functions once
+
+    class Allocator(ctypes.Structure):
+        _fields_ = [("calloc", ctypes.c_void_p), ("realloc", ctypes.c_void_p),
+                    ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p))]
+
+    try:
+        binding = ctypes.CDLL(_cmark.__file__)
+        node_free = binding.cmark_node_free
+        allocator = binding.cmark_get_default_mem_allocator
+        for name in ("cmark_parser_new", "cmark_parser_attach_syntax_extension", "cmark_parser_feed",
+                     "cmark_parser_finish", "cmark_render_html", "cmark_parser_get_syntax_extensions",
+                     "cmark_parser_free", "cmark_find_syntax_extension"):
+            getattr(_cmark.lib, name)
+    except (OSError, AttributeError):
+        return None
+    node_free.argtypes, node_free.restype = [ctypes.c_void_p], None
+    allocator.argtypes, allocator.restype = [], ctypes.POINTER(Allocator)
+    return node_free, allocator().contents.free
+
+
+def _cmark_extensions() -> list[object]:
+    _cmark.lib.cmark_gfm_core_extensions_ensure_registered()
+    return [_cmark.lib.cmark_find_syntax_extension(name.encode("ascii")) for name in _CMARK_EXTENSIONS]
+
+
+_FREES = _native_frees()
+_EXTENSION_POINTERS = _cmark_extensions() if _FREES is not None else []
+
+
+def _cmark_html(text: str, options: int) -> str:
+    """cmark-gfm's HTML for `text`, with our extensions: what `cmarkgfm.markdown_to_html_with_extensions`
+    gives, with the parsed document and the HTML freed once read (and the extensions looked up once)."""
+    if _FREES is None:
+        html: str = cmarkgfm.markdown_to_html_with_extensions(text, options=options, extensions=_CMARK_EXTENSIONS)
+        return html
+    node_free, free = _FREES
+    lib, ffi = _cmark.lib, _cmark.ffi
+    data = text.encode("utf-8")
+    parser = lib.cmark_parser_new(options)
+    try:
+        for extension in _EXTENSION_POINTERS:
+            lib.cmark_parser_attach_syntax_extension(parser, extension)
+        lib.cmark_parser_feed(parser, data, len(data))
+        root = lib.cmark_parser_finish(parser)
+        try:
+            rendered = lib.cmark_render_html(root, options, lib.cmark_parser_get_syntax_extensions(parser))
+            try:
+                html = ffi.string(rendered).decode("utf-8")
+            finally:
+                free(int(ffi.cast("uintptr_t", rendered)))
+            return html
+        finally:
+            node_free(int(ffi.cast("uintptr_t", root)))
+    finally:
+        lib.cmark_parser_free(parser)
+
+
 class _Held(NamedTuple):
     """A [[link]] held aside while cmark-gfm parses: as written (with an embed's `!`), and between its brackets."""
 
@@ -390,7 +455,7 @@ def render_markdown(text: str, resolve: Resolve, root: str, strict_line_breaks: 
     if "[[" in text:
         text, held = _hold(text)
     options = _CMARK_STRICT_OPTIONS if strict_line_breaks else _CMARK_OPTIONS
-    html = cmarkgfm.markdown_to_html_with_extensions(text, options=options, extensions=_CMARK_EXTENSIONS)
+    html = _cmark_html(text, options)
     if held:
         html = _put_back(html, held, resolve, root)
     if "<img" in html:
