@@ -452,7 +452,7 @@ class Builder:
                 assert self.out is not None
                 files.update(self._data_files(site, vault, analysis, keys, rendered))
                 if keys is None and not self.live:
-                    signed.append(state.write_model(self.out, state.seal(self._saved(vault, analysis))))
+                    signed.append(state.write_model(self.out, self._saved(vault, analysis)))
 
             for path, written, seen in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out),
                                                             meanwhile):
@@ -555,7 +555,7 @@ class Builder:
                                 drift, self.reading.found, self.analysis is self.model_analysis, len(vault.goals),
                                 len(vault.entries), vault.files_read, vault.problems)
         if model and signed is None:
-            signed = state.write_model(self.out, state.seal(self._saved(vault, self.analysis)))
+            signed = state.write_model(self.out, self._saved(vault, self.analysis))
         state.save(self.out, summary, signed if model else None)
         self.summary = summary
 

@@ -24,7 +24,7 @@ import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from goalsite import __version__
 from goalsite.config import Settings, load_settings, today_in
@@ -145,25 +145,28 @@ def _key() -> bytes | None:
         return None
 
 
-def _mac(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, _code_stamp() + data, hashlib.sha256).digest()
+def _mac(key: bytes, data: bytes | memoryview) -> bytes:
+    mac = hmac.new(key, _code_stamp(), hashlib.sha256)
+    mac.update(data)  # not joined to the stamp first: that would copy the model
+    return mac.digest()
 
 
-def _read_signed(path: Path, key: bytes) -> tuple[bytes, bytes] | None:
-    """(signature, data) of a file this machine's goalsite wrote, or None."""
+def _read_signed(path: Path, key: bytes) -> tuple[bytes, memoryview] | None:
+    """(signature, data) of a file this machine's goalsite wrote, or None. The data is a view into the
+    file's bytes, not a copy of them (the model is tens of megabytes)."""
     try:
         blob = path.read_bytes()
     except OSError:
         return None
     if not blob.startswith(_HEADER):
         return None
-    mac, data = blob[len(_HEADER):len(_HEADER) + 32], blob[len(_HEADER) + 32:]
+    mac, data = blob[len(_HEADER):len(_HEADER) + 32], memoryview(blob)[len(_HEADER) + 32:]
     if not hmac.compare_digest(mac, _mac(key, data)):
         return None
     return mac, data
 
 
-def _unpickle(data: bytes) -> object:
+def _unpickle(data: bytes | memoryview) -> object:
     try:
         with collector_paused():
             return pickle.loads(data)
@@ -190,32 +193,54 @@ def load_model(out: Path, summary: Summary) -> Saved | None:
     return saved if isinstance(saved, Saved) else None
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, *parts: bytes) -> None:
+    """`parts` written one after the other, to a temporary file renamed over `path`."""
     temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")  # swept like any temporary file of a killed build
     try:
         with open(temporary, "wb") as handle:
-            handle.write(data)
+            for part in parts:
+                handle.write(part)
         os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
 
 
-def seal(saved: Saved) -> bytes:
-    """The model as its file holds it (`save` signs it)."""
-    with collector_paused():
-        return pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
+class _Signed:
+    """Where `pickle.dump` writes the model: into its file, signing each piece as it passes, so the
+    model is never held whole in memory (tens of megabytes, at the build's busiest moment)."""
+
+    def __init__(self, handle: BinaryIO, mac: hmac.HMAC) -> None:
+        self.handle, self.mac = handle, mac
+
+    def write(self, data: bytes) -> int:
+        self.mac.update(data)
+        return self.handle.write(data)
 
 
-def write_model(out: Path, model: bytes) -> bytes | None:
-    """The model (`seal`) signed and written beside the output; its signature, which the summary
+def write_model(out: Path, saved: Saved) -> bytes | None:
+    """The model pickled, signed and written beside the output; its signature, which the summary
     saved next must hold (until then, the summary already there does not trust it). None when
     there is no key to sign it with."""
     key = _key()
     if key is None:
         return None
-    signature = _mac(key, model)
-    _write(out / MODEL, _HEADER + signature + model)
+    mac = hmac.new(key, _code_stamp(), hashlib.sha256)
+    path = out / MODEL
+    temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")  # swept like any temporary file of a killed build
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(_HEADER + bytes(32))  # the signature's place, filled in once the model is written
+            with collector_paused():
+                pickle.dump(saved, _Signed(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+            signature = mac.digest()
+            handle.seek(len(_HEADER))
+            handle.write(signature)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        return None
     return signature
 
 
@@ -231,7 +256,7 @@ def save(out: Path, summary: Summary, model: bytes | None) -> None:
         summary.model = model
     with collector_paused():
         data = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
-    _write(out / STATE, _HEADER + _mac(key, data) + data)
+    _write(out / STATE, _HEADER, _mac(key, data), data)
 
 
 def forget(out: Path) -> None:
