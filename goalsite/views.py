@@ -788,4 +788,12 @@ class Site:
     def search_entry_records(self, year: int) -> list[dict[str, str]]:
         return [{"t": entry.title or long_date(entry.date), "u": self.entry_href(entry), "k": long_date(entry.date),
                  "x": " ".join((*entry.tags, *entry.wins, *entry.setbacks, *entry.coping, entry.body))}
-                for entry in self.vault.entries if entry.date.year == year]
+                for entry in self._entries_by_year.get(year, ())]
+
+    @functools.cached_property
+    def _entries_by_year(self) -> dict[int, list[Entry]]:
+        """The entries of each year, in order: each year's search file goes through its own only."""
+        years: dict[int, list[Entry]] = defaultdict(list)
+        for entry in self.vault.entries:
+            years[entry.date.year].append(entry)
+        return years
