@@ -15,6 +15,7 @@ version of goalsite or its theme is ignored, and the build starts from scratch.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -202,8 +203,7 @@ def _write(path: Path, *parts: bytes) -> None:
                 handle.write(part)
         os.replace(temporary, path)
     except OSError:
-        temporary.unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
+        _remove(temporary, path)
 
 
 class _Signed:
@@ -238,8 +238,7 @@ def write_model(out: Path, saved: Saved) -> bytes | None:
             handle.write(signature)
         os.replace(temporary, path)
     except OSError:
-        temporary.unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
+        _remove(temporary, path)
         return None
     return signature
 
@@ -260,8 +259,15 @@ def save(out: Path, summary: Summary, model: bytes | None) -> None:
 
 
 def forget(out: Path) -> None:
-    (out / STATE).unlink(missing_ok=True)
-    (out / MODEL).unlink(missing_ok=True)
+    _remove(out / STATE, out / MODEL)
+
+
+def _remove(*paths: Path) -> None:
+    """The state's files gone, where they can be: one that cannot be written or removed (a folder made
+    under its name) is not trusted by the next build, which starts from scratch; this one goes on."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from goalsite import state
 from goalsite.build import build, checked
 from goalsite.errors import Problem
 from goalsite.load import load_vault
-from goalsite.state import STATE
+from goalsite.state import MODEL, STATE
 
 EVERY_FILE = 32 + 5  # pages and data files rendered by the first build, and 5 theme assets
 
@@ -117,6 +117,20 @@ def test_a_planted_state_never_runs(vault: Path, tmp_path: Path, monkeypatch: py
         monkeypatch.undo()
     assert len(build(vault, tmp_path / "site", TODAY).rendered) == 32
     assert not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("name", [STATE, MODEL])
+def test_a_state_file_that_cannot_be_written_leaves_the_build_whole(vault: Path, tmp_path: Path, name: str) -> None:
+    """A folder in the place of the state or the model: the site is built, and so is the next one."""
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    (tmp_path / "site" / name).unlink()
+    (tmp_path / "site" / name).mkdir()
+    result = run("build", vault, "-o", tmp_path / "site", "--fresh", "--today", TODAY.isoformat())
+    assert result.returncode == 0 and "did not expect" not in result.stderr, result.stderr
+    assert "(0 files written, 36 unchanged)" in result.stdout
+    assert len(build(vault, tmp_path / "site", TODAY).rendered) == 32  # nothing trusted: everything again
+    assert (tmp_path / "site" / name).is_dir()  # not goalsite's to remove
 
 
 def test_fresh_ignores_the_state(vault: Path, tmp_path: Path) -> None:
