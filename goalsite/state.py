@@ -23,6 +23,7 @@ import os
 import pickle
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -146,8 +147,13 @@ def _key() -> bytes | None:
         return None
 
 
+def _signer(key: bytes) -> hmac.HMAC:
+    """A signature begun with which goalsite signs: what it signs is added to it."""
+    return hmac.new(key, _code_stamp(), hashlib.sha256)
+
+
 def _mac(key: bytes, data: bytes | memoryview) -> bytes:
-    mac = hmac.new(key, _code_stamp(), hashlib.sha256)
+    mac = _signer(key)
     mac.update(data)  # not joined to the stamp first: that would copy the model
     return mac.digest()
 
@@ -194,16 +200,17 @@ def load_model(out: Path, summary: Summary) -> Saved | None:
     return saved if isinstance(saved, Saved) else None
 
 
-def _write(path: Path, *parts: bytes) -> None:
-    """`parts` written one after the other, to a temporary file renamed over `path`."""
+def _write(path: Path, fill: Callable[[BinaryIO], object]) -> bool:
+    """`fill` writes the file, into a temporary file renamed over `path`; False when that failed."""
     temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")  # swept like any temporary file of a killed build
     try:
         with open(temporary, "wb") as handle:
-            for part in parts:
-                handle.write(part)
+            fill(handle)
         os.replace(temporary, path)
     except OSError:
         _remove(temporary, path)
+        return False
+    return True
 
 
 class _Signed:
@@ -221,26 +228,20 @@ class _Signed:
 def write_model(out: Path, saved: Saved) -> bytes | None:
     """The model pickled, signed and written beside the output; its signature, which the summary
     saved next must hold (until then, the summary already there does not trust it). None when
-    there is no key to sign it with."""
+    there is no key to sign it with, or it could not be written."""
     key = _key()
     if key is None:
         return None
-    mac = hmac.new(key, _code_stamp(), hashlib.sha256)
-    path = out / MODEL
-    temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")  # swept like any temporary file of a killed build
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(_HEADER + bytes(32))  # the signature's place, filled in once the model is written
-            with collector_paused():
-                pickle.dump(saved, _Signed(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
-            signature = mac.digest()
-            handle.seek(len(_HEADER))
-            handle.write(signature)
-        os.replace(temporary, path)
-    except OSError:
-        _remove(temporary, path)
-        return None
-    return signature
+    mac = _signer(key)
+
+    def fill(handle: BinaryIO) -> None:
+        handle.write(_HEADER + bytes(32))  # the signature's place, filled in once the model is written
+        with collector_paused():
+            pickle.dump(saved, _Signed(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+        handle.seek(len(_HEADER))
+        handle.write(mac.digest())
+
+    return mac.digest() if _write(out / MODEL, fill) else None
 
 
 def save(out: Path, summary: Summary, model: bytes | None) -> None:
@@ -255,7 +256,7 @@ def save(out: Path, summary: Summary, model: bytes | None) -> None:
         summary.model = model
     with collector_paused():
         data = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
-    _write(out / STATE, _HEADER, _mac(key, data), data)
+    _write(out / STATE, lambda handle: handle.writelines((_HEADER, _mac(key, data), data)))
 
 
 def forget(out: Path) -> None:
