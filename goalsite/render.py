@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +47,19 @@ def _keyed(kind: type) -> frozenset[str] | None:
 _KEYED: dict[type, frozenset[str] | None] = {}
 
 
-_escape_inner = getattr(markupsafe, "_escape_inner", None)  # MarkupSafe's own escaping, in C
+# MarkupSafe's own escaping of a str, in C (an older MarkupSafe has none: its `escape` then serves)
+_escape_inner: Callable[[str], str] = getattr(markupsafe, "_escape_inner", markupsafe.escape)
 
 
-def _escape(value: Any) -> markupsafe.Markup:
-    """`markupsafe.escape`, made without `Markup.__new__` for a str or a number, whose check for an
-    `__html__` method costs an AttributeError (three quarters of a microsecond, every `{{ value }}`)."""
-    if _escape_inner is not None and type(value) in (str, int, float):
-        return str.__new__(markupsafe.Markup, _escape_inner(value if type(value) is str else str(value)))
+def _escape(value: Any) -> str:
+    """What `{{ value }}` shows: `markupsafe.escape`, without making a `Markup` of a str or a number
+    (which checks for an `__html__` method at the cost of an AttributeError). What a page shows is only
+    ever joined into the page, or into a block or macro's text that Jinja marks safe itself."""
+    kind = type(value)
+    if kind is str:
+        return _escape_inner(value)
+    if kind is int or kind is float:
+        return _escape_inner(str(value))
     return markupsafe.escape(value)
 
 
@@ -63,8 +68,8 @@ class _Template(jinja2.Template):
     def _from_namespace(cls, environment: jinja2.Environment, namespace: MutableMapping[str, Any],
                         globals: MutableMapping[str, Any]) -> jinja2.Template:
         """A compiled template's code, with `_escape` for what `{{ value }}` shows."""
-        if _escape_inner is not None and namespace.get("escape") is markupsafe.escape:
-            namespace["escape"] = _escape  # (a MarkupSafe without `_escape_inner` escapes in C already)
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape
         return super()._from_namespace(environment, namespace, globals)
 
 

@@ -85,10 +85,13 @@ def test_a_missing_key_is_the_same_clear_error(source: str) -> None:
 
 
 def test_compiled_templates_use_the_quick_escape() -> None:
-    """Speed only (the output is Jinja's either way): a Jinja that compiles templates otherwise drops it."""
+    """Speed only (the output is Jinja's either way): a Jinja that compiles templates otherwise drops it.
+    A value is shown as a plain str, not a `Markup` made for each one: it is only ever joined."""
     template = environment([]).from_string("{{ a }}")
     assert template.root_render_func.__globals__["escape"] is render._escape
     assert template.render(a="<&>") == "&lt;&amp;&gt;"
+    pieces = list(template.root_render_func(template.new_context({"a": "<&>"})))
+    assert pieces == ["&lt;&amp;&gt;"] and type(pieces[0]) is str
 
 
 THEME = {
