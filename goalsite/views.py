@@ -17,6 +17,8 @@ from fractions import Fraction
 from typing import Any
 from urllib.parse import quote
 
+from markupsafe import Markup, escape
+
 from goalsite.analysis import Analysis, GoalAnalysis, QuestionnaireResult, exact, expected_on
 from goalsite.charts import Band, Chart, Line, line_chart, number_text, timeline_chart, year_pixels
 from goalsite.errors import Problem, Severity, count_problems
@@ -127,6 +129,25 @@ class PageInfo:
     @functools.cached_property
     def root(self) -> str:
         return "../" * self.path.count("/")
+
+    @property
+    def section(self) -> str:
+        """The page's part of the site as a word for its `class`: `journal-index`, or `other`."""
+        return self.nav.replace("/", "-").replace(".html", "") or "other"
+
+    @property
+    def nav_links(self) -> Markup:
+        """The main navigation's items, this page's part marked: the same on thousands of pages."""
+        return _nav_links(self.root, self.nav)
+
+
+@functools.lru_cache(maxsize=64)
+def _nav_links(root: str, here: str) -> Markup:
+    items = []
+    for href, label in NAV:
+        current = ' aria-current="page"' if href == here else ""
+        items.append(f'      <li><a href="{escape(root + href)}"{current}>{escape(label)}</a></li>\n')
+    return Markup("".join(items))
 
 
 class EntrySummary(dict[str, Any]):
