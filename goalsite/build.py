@@ -22,7 +22,7 @@ from goalsite.markup import link_key, plain_excerpt
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
 from goalsite.pages import EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
-from goalsite.render import Compiled, environment, static_files, theme_folders
+from goalsite.render import Compiled, environment, site_keys, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
 from goalsite.views import Site, entry_paths
 
@@ -129,6 +129,8 @@ class Builder:
         self.summary: state.Summary | None = None  # the state this builder resumed from, or last saved
         self.drift: set[str] = set()  # files read again since the model file was saved
         self.view: tuple[Site, dict[str, object]] | None = None  # a live build's last site and shared context
+        self.shared: dict[str, object] | None = None  # what every page of the last build shared (`site`)
+        self.site_keys: tuple[jinja2.Environment, dict[str, frozenset[str] | None]] | None = None
         self.places: dict[str, int] = {}  # each entry file's place among the last view's entries
         self.figures_current = False  # the vault's goals and analysis are the last build's, not an older model's
         self.model_analysis: Analysis | None = None  # the analysis in the model file, while it is the last build's
@@ -212,7 +214,7 @@ class Builder:
         self.outputs = summary.outputs
         intact = seen.intact if seen.intact is not None else state.unchanged_outputs(self.out, summary.outputs)
         self.files = dict.fromkeys(intact)
-        self.summary, self.drift = summary, set(summary.drift)
+        self.summary, self.drift, self.shared = summary, set(summary.drift), summary.shared
         self.figures_current = not summary.drift or summary.same_figures
         self.model_analysis = self.analysis if self.figures_current else None
         changed = self.reading.reread(None, self.progress, seen.listing)
@@ -431,6 +433,7 @@ class Builder:
             self.link_world = world
         site.markdown_cache = self.markdown
         shared = site.site_context()
+        again = self._showing_changes(env, shared) if keys is not None else set()
         files: dict[str, bytes | None] = dict(static_files(folders)) if keys is None else \
             {name: data for name, data in self.files.items() if name.startswith("assets/")}
         rendered: list[str] = []
@@ -439,7 +442,7 @@ class Builder:
             files = dict(self.files)
             todo = [entry_page(site, entry, place) for place, entry in sorted(bodies.items())]
         else:
-            todo = self._plan(site, keys, files)
+            todo = self._plan(site, keys, files, again)
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
         read_back: dict[str, bytes | None] = {}  # of those, what a live builder read back to serve
         signed: list[bytes | None] = []  # the model's signature: pickled and written while the workers render
@@ -471,7 +474,7 @@ class Builder:
             files.update(self._data_files(site, vault, analysis, keys, rendered))
         report = write_site(self.out, files, known={**self.files, **read_back} if read_back else self.files,
                             sweep_all=keys is None, written_elsewhere=elsewhere)
-        self.files = files
+        self.files, self.shared = files, shared
         self.vault, self.today, self.analysis = vault, today, analysis
         self.figures_current = True
         if self.live:
@@ -480,17 +483,30 @@ class Builder:
             self._save(report, model=keys is None, signed=signed[0] if signed else None, sizes=sizes)
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
 
-    def _plan(self, site: Site, keys: set[str] | None, files: dict[str, bytes | None]) -> list[Page]:
-        """The pages that `keys` touch, to render; the others go into `files` as they were."""
+    def _showing_changes(self, env: jinja2.Environment, shared: dict[str, object]) -> set[str]:
+        """The templates whose pages show something every page shares that is not what the last build's
+        pages show (the problem counts, the PHQ-9 note): pages that no change touches but this one."""
+        changed = {key for key, value in shared.items() if self.shared is None or self.shared.get(key) != value}
+        if not changed:
+            return set()
+        if self.site_keys is None or self.site_keys[0] is not env:
+            self.site_keys = (env, site_keys(env))
+        return {name for name, shown in self.site_keys[1].items() if shown is None or shown & changed}
+
+    def _plan(self, site: Site, keys: set[str] | None, files: dict[str, bytes | None],
+              again: set[str]) -> list[Page]:
+        """The pages that `keys` touch, or made with a template in `again`, to render; the others go into
+        `files` as they were."""
         todo: list[Page] = []
         for page in plan_pages(site):
-            if keys is not None and page.path in self.files and not page.deps & keys:
+            if keys is not None and page.path in self.files and not page.deps & keys and page.template not in again:
                 files[page.path] = self.files[page.path]
                 continue
             todo.append(page)
+        entries_again = "entry.html" in again
         for index, entry in enumerate(site.vault.entries):
             path = site.entry_href(entry)
-            if keys is not None and path in self.files and entry_key(entry) not in keys:
+            if keys is not None and path in self.files and entry_key(entry) not in keys and not entries_again:
                 files[path] = self.files[path]
                 continue
             todo.append(entry_page(site, entry, index))
@@ -553,7 +569,7 @@ class Builder:
         summary = state.Summary(str(self.root), str(self.out), self.reading.settings, self.theme, self.today,
                                 self.reading.listing, self.outputs, self.summary.model if self.summary else b"",
                                 drift, self.reading.found, self.analysis is self.model_analysis, len(vault.goals),
-                                len(vault.entries), vault.files_read, vault.problems)
+                                len(vault.entries), vault.files_read, vault.problems, self.shared or {})
         if model and signed is None:
             signed = state.write_model(self.out, self._saved(vault, self.analysis))
         state.save(self.out, summary, signed if model else None)

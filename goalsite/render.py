@@ -9,11 +9,13 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 import jinja2.compiler
+import jinja2.meta
+import jinja2.nodes
 import markupsafe
 
 from goalsite.shipped import theme_folders
 
-__all__ = ["Compiled", "environment", "static_files", "theme_folders"]
+__all__ = ["Compiled", "environment", "site_keys", "static_files", "theme_folders"]
 
 
 class Compiled(jinja2.BytecodeCache):
@@ -132,6 +134,64 @@ def environment(folders: list[Path], compiled: dict[str, bytes] | None = None,
         auto_reload=reload,
     )
     return env
+
+
+def site_keys(env: jinja2.Environment) -> dict[str, frozenset[str] | None]:
+    """For each template, the keys of `site` (what every page shares: the problem counts, the PHQ-9
+    note…) that a page made with it may show, through the templates it extends, includes or imports;
+    None for any of them (`site` passed on whole or looped over, a template named at render time, or
+    one that does not parse). A change to one of these keys makes every page that shows it again."""
+    own: dict[str, frozenset[str] | None] = {}
+    uses: dict[str, set[str | None]] = {}
+    for name in env.list_templates(extensions=["html"]):
+        try:
+            assert env.loader is not None
+            tree = env.parse(env.loader.get_source(env, name)[0], name)
+        except (jinja2.TemplateError, OSError):
+            own[name], uses[name] = None, set()
+            continue
+        own[name] = _site_keys_shown(tree)
+        uses[name] = set(jinja2.meta.find_referenced_templates(tree))
+
+    def shown(name: str) -> frozenset[str] | None:
+        keys: set[str] = set()
+        todo: list[str | None] = [name]
+        seen: set[str | None] = {name}
+        while todo:
+            current = todo.pop()
+            if current is None:  # named at render time: it may be any template
+                return None
+            mine = own.get(current, frozenset())
+            if mine is None:
+                return None
+            keys |= mine
+            for other in uses.get(current, ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        return frozenset(keys)
+
+    return {name: shown(name) for name in own}
+
+
+def _site_keys_shown(tree: jinja2.nodes.Template) -> frozenset[str] | None:
+    """The keys of `site` a template reads (`site.key`, `site["key"]`); None when it uses `site` otherwise."""
+    keys: set[str] = set()
+    read = 0  # the uses of `site` accounted for
+    for node in tree.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
+        assert isinstance(node, (jinja2.nodes.Getattr, jinja2.nodes.Getitem))
+        if not isinstance(node.node, jinja2.nodes.Name) or node.node.name != "site":
+            continue
+        if isinstance(node, jinja2.nodes.Getattr):
+            keys.add(node.attr)
+        elif isinstance(node, jinja2.nodes.Getitem) and isinstance(node.arg, jinja2.nodes.Const) \
+                and isinstance(node.arg.value, str):
+            keys.add(node.arg.value)
+        else:
+            return None
+        read += 1
+    names = sum(1 for node in tree.find_all(jinja2.nodes.Name) if node.name == "site")
+    return frozenset(keys) if names == read else None
 
 
 def static_files(folders: list[Path]) -> dict[str, bytes]:

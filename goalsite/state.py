@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from goalsite import __version__
 from goalsite.config import Settings, load_settings, today_in
@@ -83,6 +83,7 @@ class Summary:
     entries: int
     files_read: int
     problems: tuple[Problem, ...]
+    shared: dict[str, Any]  # what every page shared (the templates' `site`): pages that show a change are made again
 
 
 def signature(folders: list[Path]) -> tuple[tuple[str, int, int], ...]:

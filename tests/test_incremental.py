@@ -503,3 +503,34 @@ def test_pages_removed_while_watching_come_back_at_the_rescan(vault: Path, tmp_p
     assert result.report.unchanged == len(builder.site()) - 3
     same_as_fresh(vault, tmp_path / "site", tmp_path)
     assert builder.rescan().report.written == ()
+
+
+
+@pytest.mark.parametrize("how", ["command", "live"])
+def test_a_theme_that_shows_the_problem_counts_on_every_page_keeps_them_right(vault: Path, tmp_path: Path,
+                                                                            how: str) -> None:
+    """A theme's layout that shows `site.problems_text` on every page: an entry edit that adds a problem
+    makes every page again, not only the pages that list the entry (the default theme shows the counts
+    on the overview only, so there the same edit makes few pages)."""
+    base = (Path(__file__).resolve().parent.parent / "themes/default/templates/base.html").read_text()
+    layout = base.replace("</footer>", "<p class=\"counts\">{{ site.problems_text }}</p></footer>")
+    builder = built(vault, tmp_path, {"theme/templates/base.html": layout}, live=how == "live")
+    other = tmp_path / "site/journal/2026-11-04.html"
+    assert '<p class="counts">1 warning</p>' in other.read_text()
+    path = write(vault, "journal/2026/2026-11-05.md", "---\nmood: lots\nnights: 1\n---\nDay 5. [[sleep]]\n")
+    if how == "live":
+        builder.build([path])
+    else:
+        build(vault, tmp_path / "site", TODAY)
+    assert '<p class="counts">2 warnings</p>' in other.read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_with_the_default_theme_a_new_problem_makes_only_the_pages_that_show_it(vault: Path, tmp_path: Path) -> None:
+    builder = built(vault, tmp_path)
+    path = write(vault, "journal/2026/2026-11-05.md", "---\nmood: lots\nnights: 1\n---\nDay 5. [[sleep]]\n")
+    result = builder.build([path])
+    assert "index.html" in result.rendered and "problems.html" in result.rendered
+    assert "journal/2026-11-04.html" not in result.rendered and "goals/walks.html" not in result.rendered
+    assert "2 warnings" in (tmp_path / "site/index.html").read_text()
+    same_as_fresh(vault, tmp_path / "site", tmp_path)

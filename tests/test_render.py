@@ -145,3 +145,25 @@ def test_a_run_of_text_and_values_is_passed_up_once() -> None:
     template = environment([]).from_string("<p>{{ a }} and {{ b }}</p>{% if a %}<i>{{ a }}</i>{% endif %}")
     pieces = list(template.root_render_func(template.new_context({"a": "x<", "b": 2})))
     assert pieces == ["<p>x&lt; and 2</p>", "<i>x&lt;</i>"]
+
+
+@pytest.mark.parametrize(("templates", "expected"), [
+    ({"a.html": "{{ site.title }} {{ site['today'] }} {{ page.title }}"}, {"a.html": {"title", "today"}}),
+    ({"a.html": "{% extends 'b.html' %}", "b.html": "{% include '_c.html' %}{{ site.owner }}",
+      "_c.html": "{% if site.problems.error %}!{% endif %}"},
+     {"a.html": {"owner", "problems"}, "b.html": {"owner", "problems"}, "_c.html": {"problems"}}),
+    ({"a.html": "{% import '_m.html' as m %}{{ m.f() }}", "_m.html": "{% macro f() %}{{ site.crisis }}{% endmacro %}"},
+     {"a.html": {"crisis"}, "_m.html": {"crisis"}}),
+    ({"a.html": "{{ site|tojson }}"}, {"a.html": None}),  # the whole of it: any key
+    ({"a.html": "{% for key in site %}{{ key }}{% endfor %}"}, {"a.html": None}),
+    ({"a.html": "{{ site[page.which] }}"}, {"a.html": None}),
+    ({"a.html": "{% include page.part %}", "b.html": "{{ site.title }}"}, {"a.html": None, "b.html": {"title"}}),
+    ({"a.html": "{% include 'b.html' %}", "b.html": "{{ site.title "}, {"a.html": None, "b.html": None}),
+])
+def test_which_shared_values_each_template_shows(tmp_path: Path, templates: dict[str, str],
+                                                 expected: dict[str, set[str] | None]) -> None:
+    (tmp_path / "templates").mkdir()
+    for name, source in templates.items():
+        (tmp_path / "templates" / name).write_text(source, encoding="utf-8")
+    found = render.site_keys(environment([tmp_path]))
+    assert found == {name: None if keys is None else frozenset(keys) for name, keys in expected.items()}
