@@ -486,6 +486,7 @@ def _link_words(line: str) -> str:
 
 _LINE_MARK = re.compile(r"^(#{1,6}\s+|[-*+]\s+(\[[ xX]\]\s+)?|\d+[.)]\s+|>\s*)")
 _EMPHASIS = re.compile(r"[*_`~]+|==(?=[^\s=])|(?<=[^\s=])==")
+_EMPHASIS_CHARACTER = re.compile(r"[*_`~=]")
 _CALLOUT_MARK = re.compile(r"\[![A-Za-z][\w-]*\][+-]?\s*")
 _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]:?")
 
@@ -503,10 +504,13 @@ def plain_excerpt(text: str, words: int = 30) -> str:
             continue
         if "[[" in stripped:
             stripped = _link_words(stripped)
-        stripped = _LINE_MARK.sub("", stripped)
+        mark = _LINE_MARK.match(stripped)
+        if mark:
+            stripped = stripped[mark.end():]
         if stripped.startswith("[!") and line.lstrip().startswith(">"):
             stripped = _CALLOUT_MARK.sub("", stripped, count=1)
-        stripped = _EMPHASIS.sub("", stripped)
+        if _EMPHASIS_CHARACTER.search(stripped):  # (found quickly; `_EMPHASIS` is tried at every character)
+            stripped = _EMPHASIS.sub("", stripped)
         if "[^" in stripped:
             stripped = _FOOTNOTE_MARK.sub("", stripped)
         found.extend(stripped.split())
