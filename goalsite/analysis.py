@@ -44,9 +44,9 @@ def round2(value: Fraction | float | None) -> float | None:
     if value is None:
         return None
     fraction = value if isinstance(value, Fraction) else exact(value)
-    scaled = abs(fraction) * 100
-    rounded = Fraction(math.floor(scaled + Fraction(1, 2)), 100)
-    return float(rounded if fraction >= 0 else -rounded)
+    numerator, denominator = fraction.numerator, fraction.denominator
+    hundredths = (200 * abs(numerator) + denominator) // (2 * denominator)  # ⌊|value| × 100 + ½⌋, in integers
+    return (hundredths if numerator >= 0 else -hundredths) / 100  # (an int's true division rounds exactly once)
 
 
 # ---------------------------------------------------------------- dates
@@ -161,7 +161,11 @@ class GoalAnalysis:
 def expected_on(day: dt.date, baseline: Fraction, target: Fraction, start: dt.date, due: dt.date) -> Fraction:
     """The road: where the goal would be on `day` if progress were a straight line from start to due."""
     clamped = min(max(day, start), due)
-    return baseline + (target - baseline) * Fraction((clamped - start).days, (due - start).days)
+    done, days = (clamped - start).days, (due - start).days
+    # baseline + (target − baseline) × done / days, over one common denominator: one Fraction made, not four
+    low, low_part = baseline.numerator, baseline.denominator
+    high, high_part = target.numerator, target.denominator
+    return Fraction(low * high_part * days + (high * low_part - low * high_part) * done, low_part * high_part * days)
 
 
 def reached(current: Fraction, baseline: Fraction, target: Fraction) -> bool:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import analysed, write
-from goalsite.analysis import add_interval, band, gas_t_score, streaks
+from goalsite.analysis import add_interval, band, expected_on, gas_t_score, round2, streaks
 from goalsite.export import goals_data
 from goalsite.model import Interval
 
@@ -378,3 +381,29 @@ def test_inline_and_tracker_fields_are_measurements(vault: Path) -> None:
     write(vault, "journal/2026-11-03.md", "steps:: 7000\n")
     write(vault, "journal/2026-11-04.md", "---\nsteps: 8000\n---\n")
     assert analysed(vault, D(2026, 11, 15))[1].goals["g"].current == 7000
+
+
+NUMBERS = st.one_of(st.fractions(max_denominator=10_000).filter(lambda value: abs(value) < 10**9),
+                    st.integers(-10**9, 10**9).map(Fraction),
+                    st.decimals(-10**6, 10**6, places=3).map(Fraction))
+
+
+@given(NUMBERS)
+def test_rounding_to_two_decimals_is_exactly_the_rule(value: Fraction) -> None:
+    """Halves away from zero, worked out in whole numbers: the same float as the rule written with fractions."""
+    rounded = Fraction(math.floor(abs(value) * 100 + Fraction(1, 2)), 100)
+    assert round2(value) == float(rounded if value >= 0 else -rounded)
+
+
+@given(NUMBERS, NUMBERS, st.integers(-30, 400), st.integers(1, 365))
+def test_the_road_is_exactly_the_straight_line(baseline: Fraction, target: Fraction, day: int, days: int) -> None:
+    start = dt.date(2026, 1, 1)
+    due = start + dt.timedelta(days=days)
+    on = start + dt.timedelta(days=day)
+    done = min(max(day, 0), days)
+    assert expected_on(on, baseline, target, start, due) == baseline + (target - baseline) * Fraction(done, days)
+
+
+def test_rounding_examples() -> None:
+    assert [round2(Fraction(x)) for x in ("4.125", "-4.125", "2.675", "0.005", "-0.004", "1/3")] == [
+        4.13, -4.13, 2.68, 0.01, 0.0, 0.33]
