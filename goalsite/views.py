@@ -64,8 +64,14 @@ def long_date(day: dt.date | None) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}" if day is not None else ""
 
 
+@functools.lru_cache(maxsize=16384)
 def short_date(day: dt.date) -> str:
     return f"{day.day} {day:%b}"
+
+
+@functools.lru_cache(maxsize=16384)
+def _month_key(day: dt.date) -> str:
+    return day.strftime("%Y-%m")
 
 
 def days_text(days: int | None) -> str | None:
@@ -642,7 +648,7 @@ class Site:
             events = [e for e in events if e["date"] >= since]
         months: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for event in events:
-            months[event["date"].strftime("%Y-%m")].append({
+            months[_month_key(event["date"])].append({
                 **event, "date": short_date(event["date"]), "goals": " ".join(event["goals"])})
         return {
             "goal": self.goal_summary(goal) if goal else None,
