@@ -355,13 +355,21 @@ def _wikilink_html(link: _Held, resolve: Resolve, root: str) -> str:
     return f'<a class="internal" href="{escape(root + href)}" title="{escape(title)}">{escape(label)}</a>'
 
 
-def _put_back(html: str, held: list[_Held], resolve: Resolve, root: str) -> str:
-    """Held [[links]] become links in text, and their own words again in code and inside tags."""
+def _put_back(html: str, held: list[_Held], resolve: Resolve, root: str,
+              links: dict[tuple[str, str], str] | None) -> str:
+    """Held [[links]] become links in text, and their own words again in code and inside tags.
+    `links`: each link's HTML by its words and `root`, kept by the caller while `resolve` stays the same."""
     def words(found: re.Match[str]) -> str:
         return escape(held[int(found.group(1))].written)
 
     def link(found: re.Match[str]) -> str:
-        return _wikilink_html(held[int(found.group(1))], resolve, root)
+        one = held[int(found.group(1))]
+        if links is None:
+            return _wikilink_html(one, resolve, root)
+        made = links.get((one.written, root))
+        if made is None:
+            made = links[one.written, root] = _wikilink_html(one, resolve, root)
+        return made
 
     if "<code" not in html and "%EE%80%80" not in html and not _HELD_IN_TAG.search(html):
         return _HELD.sub(link, html)  # every one is in text: no need to cut the HTML into code, tags and text
@@ -442,7 +450,8 @@ def _image_words(match: re.Match[str]) -> str:
     return f'<span class="image-alt">[picture: {escape(words or "no description")}]</span>'
 
 
-def render_markdown(text: str, resolve: Resolve, root: str, strict_line_breaks: bool = False) -> str:
+def render_markdown(text: str, resolve: Resolve, root: str, strict_line_breaks: bool = False,
+                    links: dict[tuple[str, str], str] | None = None) -> str:
     """Markdown as GitHub shows it (cmark-gfm, GitHub's own engine) with Obsidian's [[links]], then
     sanitized: no script, no event handler, no `javascript:` or `data:` link, no remote picture.
     `root` leads from the page to the site's root.
@@ -457,7 +466,7 @@ def render_markdown(text: str, resolve: Resolve, root: str, strict_line_breaks: 
     options = _CMARK_STRICT_OPTIONS if strict_line_breaks else _CMARK_OPTIONS
     html = _cmark_html(text, options)
     if held:
-        html = _put_back(html, held, resolve, root)
+        html = _put_back(html, held, resolve, root, links)
     if "<img" in html:
         html = _IMAGE.sub(_image_words, html)
     if "checkbox" in html:  # a disabled checkbox has no label; a symbol with a name reads better

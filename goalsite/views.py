@@ -210,6 +210,7 @@ class Site:
         self.settings = vault.settings
         self.goals_by_id = {goal.id: goal for goal in vault.goals}
         self.entry_paths = entry_paths(vault.entries)
+        self.links: dict[tuple[str, str], str] = {}  # each [[link]]'s HTML by its words and root (`render_markdown`)
         self.entries_by_goal: dict[str, list[Entry]] = defaultdict(list)
         self.notes: dict[str, str] = {}
         for entry in vault.entries:
@@ -263,7 +264,7 @@ class Site:
         html = self.markdown_cache.get(key)
         if html is None:
             html = self.markdown_cache[key] = render_markdown(text, self.resolve, page.root,
-                                                              self.vault.settings.strict_line_breaks)
+                                                              self.vault.settings.strict_line_breaks, self.links)
         return html
 
     # -- shared pieces ------------------------------------------------------------------------------
