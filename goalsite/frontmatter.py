@@ -11,16 +11,13 @@ a crash. Values stay text here; `fields.py` types them by our schema.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import yaml
-from yaml import events as ev
-
-try:  # the C parser is much faster and gives the same events and marks
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from yaml import events as ev
 
 MAX_DEPTH = 64
 MAX_NODES = 20_000  # nodes after alias expansion: a 219-byte "billion laughs" stops here
@@ -285,8 +282,23 @@ def compose(source: str, first_line: int = 1) -> tuple[Node | None, list[Issue]]
     return compose_events(source, first_line)
 
 
+@functools.cache
+def _loader() -> type:
+    """PyYAML's loader: imported when a front matter first needs it, not before (about 20 ms, which a
+    build or check that meets only the plain shape `_simple` reads does not pay)."""
+    try:  # the C parser is much faster and gives the same events and marks
+        from yaml import CSafeLoader
+        return CSafeLoader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader
+        return SafeLoader
+
+
 def compose_events(source: str, first_line: int = 1) -> tuple[Node | None, list[Issue]]:
     """`compose` from libyaml's events, whatever the shape."""
+    import yaml
+    from yaml import events as ev
+
     issues: list[Issue] = []
     offset = first_line - 1
     stack: list[_Frame] = []
@@ -337,7 +349,7 @@ def compose_events(source: str, first_line: int = 1) -> tuple[Node | None, list[
         return False
 
     try:
-        for event in yaml.parse(source, Loader=_Loader):
+        for event in yaml.parse(source, Loader=_loader()):
             start = event.start_mark  # libyaml always sets it
             line = start.line + 1 + offset if start is not None else first_line
             column = start.column + 1 if start is not None else 1
