@@ -113,6 +113,8 @@ THEME = {
                  "{% endfor %}{% with x = page ~ \"!\" %}{{ x }}{% endwith %}{{ safe_html|safe }} {{ 3 if page else 4 }}"
                  "{% raw %}{{ as written }}{% endraw %}{{ \"%s-%d\"|format(page, 7) }} {{ cycle_test() }}"
                  "{% endblock %}",
+    "dynamic.html": "{% if root %}{% extends layout %}{% endif %}before {{ page }}{% block main %}[{{ page }}]"
+                    "{% endblock %}after {{ page }}",
     "_macros.html": "{% macro box(text) %}<span>{{ text }}</span>{% endmacro %}"
                     "{% macro wrap(n) %}<div data-n=\"{{ n }}\">{{ caller(\"hi\") }}{{ caller(\"bye\") }}</div>"
                     "{% endmacro %}",
@@ -136,6 +138,10 @@ def test_a_theme_renders_exactly_as_jinja_itself_renders_it(tmp_path: Path) -> N
     theirs = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path / "templates")), **settings)
     shown = ours.render(**context)
     assert shown == theirs.get_template("page.html").render(**context)
+    for layout in ("base.html", None):  # a layout named at render time, or none: text outside blocks shows
+        extended = {**context, "layout": layout, "root": layout}
+        assert environment([tmp_path]).get_template("dynamic.html").render(**extended) == \
+            theirs.get_template("dynamic.html").render(**extended)
     assert shown.count("aria-current") == 1 and "&lt;b&gt;Walk &lt;fast&gt;" in shown and "(root(leaf))" in shown
     assert "[hi WALK &lt;FAST&gt;][bye WALK &lt;FAST&gt;]" in shown and "<em>kept</em>" in shown
     assert environment([tmp_path]).from_string("{{ a }}").render(a=None) == "None"
