@@ -50,6 +50,8 @@ def vault_folder(path: Path | str) -> Path:
 
 def conflict_original(name: str, siblings: frozenset[str]) -> tuple[str, str] | None:
     """(service, original name) when `name` is a sync service's conflict copy."""
+    if " (" not in name and ".sync-conflict-" not in name and name.islower():
+        return None  # what each pattern needs is not there (OneDrive's needs a capital): most names, quickly
     for service, pattern, needs_original in _CONFLICTS:
         match = pattern.fullmatch(name)
         if match:

@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from conftest import GOOD_GOAL, codes, load, write
+from goalsite import vault as vault_module
 
 ENTRY = "---\nmood: 6\nnights: 1\n---\nA calm day.\n"
 
@@ -345,3 +348,30 @@ def test_an_entry_linked_to_goals_is_what_replace_makes(vault: Path) -> None:
     assert entry.with_goals(entry.goals) is entry
     with pytest.raises(dataclasses.FrozenInstanceError):
         linked.goals = ()  # type: ignore[misc]
+
+
+NAME_PIECES = st.sampled_from(["2026-11-21", "notes", "Notes", "-", "LAPTOP", "-PC-2", " (1)", " (2)",
+                               " (Anna's conflicted copy)", " (CONFLICTED COPY 2026-11-20)",
+                               ".sync-conflict-20261120-101500-ABCDEFG", ".sync-conflict-1",
+                               "évening", "DÉJÀ", "_", " ", "(", "x"])
+
+
+@given(st.lists(NAME_PIECES, min_size=1, max_size=5).map("".join), st.sampled_from([".md", ".markdown", ".txt", ""]))
+@example("notes (1)", ".md")
+@example("notes-LAPTOP", ".md")
+@example("2026-11-21.sync-conflict-20261120-101500-ABCDEFG", ".md")
+@example("2026-11-21.sync-conflict-20261120-101500", ".md")
+@example("notes (Anna's conflicted copy)", ".md")
+@example("Notes (2)", ".md")
+@example("2026-11-21", ".md")
+def test_the_quick_look_at_a_name_misses_no_conflict_copy(stem: str, extension: str) -> None:
+    """Names are looked at quickly before the sync services' patterns are tried: the answer is the patterns'."""
+    name = stem + extension
+    siblings = frozenset({name, "notes.md", "2026-11-21.md", "Notes.md", "évening.md"})
+    expected = None
+    for service, pattern, needs_original in vault_module._CONFLICTS:
+        match = pattern.fullmatch(name)
+        if match and (not needs_original or match.group("base") + match.group("ext") in siblings):
+            expected = (service, match.group("base") + match.group("ext"))
+            break
+    assert vault_module.conflict_original(name, siblings) == expected
