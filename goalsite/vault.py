@@ -8,8 +8,8 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from goalsite.config import SETTINGS_FILE, Settings
 from goalsite.errors import Location, Problem, Severity, UsageError
@@ -30,8 +30,7 @@ _CONFLICTS = (
 _ICLOUD = re.compile(r"\.(?P<name>.+)\.icloud")
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     path: str  # where to open it (a string: a Path for each of 10,000 files costs a third of a second)
     rel: str  # relative to the vault, with `/`
     kind: str | None  # goal | entry by folder; None: only its `type:` can make it count
