@@ -21,7 +21,7 @@ from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunk
 from goalsite.markup import link_key, plain_excerpt
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
-from goalsite.pages import EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
+from goalsite.pages import ENTRY_TEMPLATE, EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
 from goalsite.render import Compiled, environment, site_keys, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
 from goalsite.views import Site, entry_paths
@@ -503,7 +503,7 @@ class Builder:
                 files[page.path] = self.files[page.path]
                 continue
             todo.append(page)
-        entries_again = "entry.html" in again
+        entries_again = ENTRY_TEMPLATE in again
         for index, entry in enumerate(site.vault.entries):
             path = site.entry_href(entry)
             if keys is not None and path in self.files and entry_key(entry) not in keys and not entries_again:

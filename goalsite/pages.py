@@ -75,6 +75,9 @@ def plan_pages(site: Site) -> list[Page]:
     return pages
 
 
+ENTRY_TEMPLATE = "entry.html"  # every entry's own page
+
+
 def entry_key(entry: Entry) -> str:
     """What an entry's own page depends on."""
     return f"entry:{entry.file}"
@@ -82,7 +85,7 @@ def entry_key(entry: Entry) -> str:
 
 def entry_page(site: Site, entry: Entry, index: int) -> Page:
     """One entry's own page; `index` is its place in the vault's entries, which gives its neighbours."""
-    return Page(site.entry_href(entry), "entry.html", entry.title or long_date(entry.date), "journal/index.html",
+    return Page(site.entry_href(entry), ENTRY_TEMPLATE, entry.title or long_date(entry.date), "journal/index.html",
                 lambda info: site.entry_view(entry, index, info), frozenset({entry_key(entry)}))
 
 

@@ -141,12 +141,13 @@ def site_keys(env: jinja2.Environment) -> dict[str, frozenset[str] | None]:
     note…) that a page made with it may show, through the templates it extends, includes or imports;
     None for any of them (`site` passed on whole or looped over, a template named at render time, or
     one that does not parse). A change to one of these keys makes every page that shows it again."""
+    loader = env.loader
+    assert loader is not None
     own: dict[str, frozenset[str] | None] = {}
     uses: dict[str, set[str | None]] = {}
     for name in env.list_templates(extensions=["html"]):
         try:
-            assert env.loader is not None
-            tree = env.parse(env.loader.get_source(env, name)[0], name)
+            tree = env.parse(loader.get_source(env, name)[0], name)
         except (jinja2.TemplateError, OSError):
             own[name], uses[name] = None, set()
             continue
