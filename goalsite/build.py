@@ -17,14 +17,26 @@ from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, Settings, load_settings, today_in
 from goalsite.errors import Problem, Severity, UsageError
 from goalsite.export import CsvCache, goals_json, measurements_csv
-from goalsite.load import FileRead, Progress, Reading, assemble, can_fork, chunks, entry_alone, goals_of, note_names
-from goalsite.markup import link_key, plain_excerpt
+from goalsite.load import (
+    FileRead,
+    Progress,
+    Reading,
+    assemble,
+    can_fork,
+    chunks,
+    entries_read,
+    entry_alone,
+    goals_of,
+    goals_read,
+    note_names,
+)
+from goalsite.markup import Resolve, link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
 from goalsite.pages import ENTRY_TEMPLATE, EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
 from goalsite.render import Compiled, environment, site_keys, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
-from goalsite.views import Site, entry_paths
+from goalsite.views import PageInfo, Site, entry_paths, link_world, note_paths, resolve_link
 
 PARALLEL_FROM = 400  # pages to render before a whole build spreads them over the cores
 FIRST_LOOK_MOST = 8  # changed entries whose own pages a live build shows before the rest
@@ -328,7 +340,12 @@ class Builder:
         self.theme_ready = False
         self.reading.reread(None, self.progress, meanwhile=lambda: self._prepare_theme(settings))
         today = self.fixed_today or today_in(settings)
-        return self._render(assemble(self.reading, today), today, None)
+        early = _EarlyMarkdown.start(self.reading) if not self.live else None
+        try:
+            return self._render(assemble(self.reading, today), today, None, early=early)
+        finally:
+            if early is not None:
+                early.close()
 
     def _prepare_theme(self, settings: Settings) -> None:
         """While workers read the whole vault: the theme found and its templates compiled, for the render."""
@@ -400,12 +417,12 @@ class Builder:
         return keys
 
     def _render(self, vault: Vault, today: dt.date, keys: set[str] | None,
-                bodies: dict[int, Entry] | None = None) -> BuildResult:
+                bodies: dict[int, Entry] | None = None, early: _EarlyMarkdown | None = None) -> BuildResult:
         with collector_paused():
-            return self._render_all(vault, today, keys, bodies)
+            return self._render_all(vault, today, keys, bodies, early)
 
     def _render_all(self, vault: Vault, today: dt.date, keys: set[str] | None,
-                    bodies: dict[int, Entry] | None = None) -> BuildResult:
+                    bodies: dict[int, Entry] | None = None, early: _EarlyMarkdown | None = None) -> BuildResult:
         """Render what `keys` touch (None: everything). With `bodies` (from `_bodies_only`), only those
         entries' own pages and their years' search data: the vault's other entries, its analysis and
         every other page stay as they are."""
@@ -426,8 +443,7 @@ class Builder:
         self.theme_ready = False
         folders = self.folders
         site = Site(vault, analysis)
-        world = (frozenset((g.id, g.title) for g in vault.goals), frozenset(site.notes.items()),
-                 vault.settings.strict_line_breaks)
+        world = site.link_world()
         if world != self.link_world:  # a [[link]] may now lead elsewhere, or lines join or not
             self.markdown.clear()
             self.link_world = world
@@ -443,6 +459,8 @@ class Builder:
             todo = [entry_page(site, entry, place) for place, entry in sorted(bodies.items())]
         else:
             todo = self._plan(site, keys, files, again)
+        if early is not None:
+            site.ready_markdown = early.collect(world, vault.entries)
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
         read_back: dict[str, bytes | None] = {}  # of those, what a live builder read back to serve
         signed: list[bytes | None] = []  # the model's signature: pickled and written while the workers render
@@ -666,6 +684,88 @@ def _laid_over(vault: Vault, drift: dict[str, tuple[SourceFile, FileRead] | None
     if moved:
         kept_entries.sort(key=lambda entry: entry.sort_key)
     return replace(vault, entries=tuple(kept_entries))
+
+
+EARLY_PIECE = 25  # entry bodies an early worker renders at a time: what it may have begun when stopped
+
+
+# What a forked early worker reads: set just before it starts, so it inherits it (nothing is pickled).
+_EARLY: Reading | None = None
+_EARLY_MADE: list[tuple[object, list[Entry], Resolve, str, bool, dict[tuple[str, str], str]]] = []  # in the worker
+
+
+def _early_chunk(chunk: range) -> tuple[int, str, object, list[bytes]]:
+    """In an early worker: some entries' bodies rendered for their own pages, in UTF-8 (half the size of
+    a str of non-ASCII text). Where [[links]] lead is worked out once, from what was read, as the site
+    will work it out; the first piece carries it, for the site to compare with its own."""
+    assert _EARLY is not None
+    with collector_paused():
+        if not _EARLY_MADE:
+            entries = entries_read(_EARLY)
+            goals = goals_read(_EARLY)
+            paths = entry_paths(entries)
+            notes = note_paths(entries, paths)
+            strict = _EARLY.settings.strict_line_breaks
+            goal_keys = {goal.id.lower(): goal for goal in goals}
+            root = PageInfo(paths[entries[0].file], "", "").root if entries else ""  # every entry's page is as deep
+            _EARLY_MADE.append((link_world(goals, notes, strict), entries,
+                                functools.partial(resolve_link, goal_keys=goal_keys, notes=notes), root, strict, {}))
+        world, entries, resolve, root, strict, links = _EARLY_MADE[0]
+        html = [render_markdown(entries[index].body, resolve, root, strict, links).encode("utf-8")
+                for index in chunk if index < len(entries)]
+        return chunk.start, entries[chunk.start].file if html else "", world if chunk.start == 0 else None, html
+
+
+class _EarlyMarkdown:
+    """While this process assembles the vault and works out its figures, the other cores would wait:
+    forked workers render the entries' bodies meanwhile, in the vault's order, for the entries' own
+    pages. What they finished is taken when the pages' workers start (the rest is theirs), and only
+    when [[links]] lead where the site's do (`link_world`)."""
+
+    def __init__(self, reading: Reading) -> None:
+        import multiprocessing  # here: a build that forks nothing need not load it
+
+        global _EARLY
+        _EARLY = reading
+        try:
+            self.pool = multiprocessing.get_context("fork").Pool((os.cpu_count() or 2) - 1)
+        finally:
+            _EARLY = None  # the workers were forked as the pool started
+        count = sum(1 for read in reading.files.values() if read.parsed.entry)
+        self.results = self.pool.imap(_early_chunk, [range(start, min(start + EARLY_PIECE, count))
+                                                     for start in range(0, count, EARLY_PIECE)])
+
+    @classmethod
+    def start(cls, reading: Reading) -> _EarlyMarkdown | None:
+        """Workers started, or None: for a small vault, with one core, or where forking is not safe."""
+        if len(reading.files) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or not can_fork():
+            return None
+        return cls(reading)
+
+    def collect(self, world: object, entries: tuple[Entry, ...]) -> dict[int, bytes]:
+        """The HTML finished so far, by the entry's place among `entries` (the vault's, in the order the
+        workers rendered them), when the site's `world` is the one the workers rendered in; else none.
+        The workers are stopped either way, so that this process may fork again."""
+        import multiprocessing
+
+        ready: dict[int, bytes] = {}
+        try:
+            start, first, theirs, html = self.results.next(timeout=0)
+            if theirs != world:
+                return {}
+            while start < len(entries) and entries[start].file == first:
+                ready.update(enumerate(html, start))
+                start, first, _world, html = self.results.next(timeout=0)
+            return ready
+        except (StopIteration, multiprocessing.TimeoutError):
+            return ready
+        except Exception:  # only ever a head start: each page renders its own Markdown instead
+            return {}
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.pool.terminate()  # and its threads joined
 
 
 class _NoteNames:

@@ -231,14 +231,10 @@ def assemble(reading: Reading, today: dt.date) -> Vault:
         problems: list[Problem] = list(reading.setting_problems)
         for found in reading.found.values():
             problems.extend(found)
-        entries: list[Entry] = []
         for rel in sorted(reading.files):
-            parsed = reading.files[rel].parsed
-            problems.extend(parsed.problems)
-            if parsed.entry:
-                entries.append(parsed.entry)
+            problems.extend(reading.files[rel].parsed.problems)
         goals = _unique_goals(_goals_read(reading), problems)
-        entries.sort(key=lambda entry: entry.sort_key)
+        entries = entries_read(reading)
         entries = _link_entries(entries, goals, problems, reading.linked)
         goals = [_with_start(goal, entries) for goal in goals]
         problems.extend(validate_goals(goals, entries, reading.settings, today))
@@ -253,7 +249,19 @@ def _goals_read(reading: Reading) -> list[Goal]:
 
 def goals_of(reading: Reading, entries: list[Entry] | tuple[Entry, ...]) -> tuple[Goal, ...]:
     """The vault's goals as `assemble` makes them from what was read, given its linked entries."""
-    return tuple(_with_start(goal, entries) for goal in _unique_goals(_goals_read(reading), []))
+    return tuple(_with_start(goal, entries) for goal in goals_read(reading))
+
+
+def goals_read(reading: Reading) -> list[Goal]:
+    """The goals read, each id once, before `assemble` gives them their start dates."""
+    return _unique_goals(_goals_read(reading), [])
+
+
+def entries_read(reading: Reading) -> list[Entry]:
+    """The entries read, in the vault's order, before `assemble` links them to goals."""
+    entries = [read.parsed.entry for read in reading.files.values() if read.parsed.entry]
+    entries.sort(key=lambda entry: entry.sort_key)  # a whole order: no two entries share a file
+    return entries
 
 
 def _unique_goals(goals: list[Goal], problems: list[Problem]) -> list[Goal]:

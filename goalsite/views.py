@@ -200,6 +200,35 @@ def entry_paths(entries: Iterable[Entry]) -> dict[str, str]:
     return paths
 
 
+def note_paths(entries: Iterable[Entry], paths: dict[str, str]) -> dict[str, str]:
+    """The page a [[link]] to an entry leads to, by the names it may give (`note_names`): the first entry wins."""
+    notes: dict[str, str] = {}
+    for entry in entries:
+        stem, iso = note_names(entry)
+        path = paths[entry.file]
+        notes.setdefault(stem, path)
+        notes.setdefault(iso, path)
+    return notes
+
+
+def resolve_link(target: str, goal_keys: dict[str, Goal], notes: dict[str, str]) -> tuple[str, str] | None:
+    """Where a [[link]] leads (relative to the site's root) and its title: a goal by its id, else an entry."""
+    key = link_key(target).lower()
+    goal = goal_keys.get(key)
+    if goal is not None:
+        return Site.goal_href(goal.id), goal.title
+    path = notes.get(key)
+    if path is not None:
+        return path, key
+    return None
+
+
+def link_world(goals: Iterable[Goal], notes: dict[str, str], strict_line_breaks: bool) -> object:
+    """All that rendered Markdown depends on besides its own text and the page's depth: where each
+    [[link]] may lead, and whether lines join. Markdown rendered in one world is good in an equal one."""
+    return frozenset((goal.id, goal.title) for goal in goals), frozenset(notes.items()), strict_line_breaks
+
+
 class Site:
     """The whole vault seen as pages."""
 
@@ -212,16 +241,15 @@ class Site:
         self.entry_paths = entry_paths(vault.entries)
         self.links: dict[tuple[str, str], str] = {}  # each [[link]]'s HTML by its words and root (`render_markdown`)
         self.entries_by_goal: dict[str, list[Entry]] = defaultdict(list)
-        self.notes: dict[str, str] = {}
         for entry in vault.entries:
-            stem, iso = note_names(entry)
-            path = self.entry_paths[entry.file]
             for goal_id in entry.goals:
                 self.entries_by_goal[goal_id].append(entry)
-            self.notes.setdefault(stem, path)
-            self.notes.setdefault(iso, path)
+        self.notes = note_paths(vault.entries, self.entry_paths)
         self.goal_keys = {goal.id.lower(): goal for goal in vault.goals}
         self.markdown_cache: dict[tuple[str, str], str] = {}  # a Builder shares its own between builds
+        # Entries' bodies rendered for their own pages before this site was made, in UTF-8, by the entry's
+        # place: good only in this site's `link_world` (the builder checks).
+        self.ready_markdown: dict[int, bytes] = {}
         self.counts = count_problems(vault.problems)
 
     # -- addresses -----------------------------------------------------------------------------
@@ -250,14 +278,10 @@ class Site:
         return self.entry_paths[entry.file]
 
     def resolve(self, target: str) -> tuple[str, str] | None:
-        key = link_key(target).lower()
-        goal = self.goal_keys.get(key)
-        if goal is not None:
-            return self.goal_href(goal.id), goal.title
-        path = self.notes.get(key)
-        if path is not None:
-            return path, key
-        return None
+        return resolve_link(target, self.goal_keys, self.notes)
+
+    def link_world(self) -> object:
+        return link_world(self.vault.goals, self.notes, self.vault.settings.strict_line_breaks)
 
     def markdown(self, text: str, page: PageInfo) -> str:
         key = (text, page.root)
@@ -586,7 +610,8 @@ class Site:
                         if value.number is not None and name not in reserved]
         return {
             "entry": self.entry_summary(entry),
-            "body": self.markdown(entry.body, page),
+            "body": ready.decode("utf-8") if (ready := self.ready_markdown.get(index)) is not None
+            and entries[index] is entry else self.markdown(entry.body, page),
             "coping": entry.coping,
             "measurements": measurements,
             "questionnaires": [{"name": QUESTIONNAIRE_NAMES[q.kind], "total": q.total} for q in entry.questionnaires],

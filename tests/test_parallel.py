@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from test_incremental import TODAY, vault_with_entries
 
 import goalsite.build
+import goalsite.config
 import goalsite.load
 import goalsite.state
+import goalsite.views
 from conftest import snapshot, write
 from goalsite.build import build
 from goalsite.errors import UsageError
@@ -191,3 +195,88 @@ def test_the_theme_is_compiled_while_workers_read(vault: Path, tmp_path: Path,
     monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 10**9)
     build(vault, tmp_path / "one", TODAY)
     assert site(tmp_path / "many") == site(tmp_path / "one")
+
+
+def early_results(monkeypatch: pytest.MonkeyPatch, slow_assemble: float = 0.0) -> list[dict[int, bytes]]:
+    """What each build's early workers handed over (`_EarlyMarkdown.collect`); with `slow_assemble`,
+    assembling the vault waits that long first, so that the workers finish every body meanwhile."""
+    handed: list[dict[int, bytes]] = []
+    collect = goalsite.build._EarlyMarkdown.collect
+    monkeypatch.setattr(goalsite.build._EarlyMarkdown, "collect",
+                        lambda self, *args: handed.append(collect(self, *args)) or handed[-1])
+    if slow_assemble:
+        assemble = goalsite.build.assemble
+        monkeypatch.setattr(goalsite.build, "assemble", lambda *args: time.sleep(slow_assemble) or assemble(*args))
+    return handed
+
+
+def test_bodies_rendered_early_are_what_each_page_would_render(vault: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """While this process assembles the vault, a worker renders the entries' bodies; the pages use them,
+    and the site is the same as one process makes."""
+    vault_with_entries(vault)
+    write(vault, "journal/2026/2026-11-11.md", "---\nmood: 6\n---\nSee [[2026-11-02]], [[walks]] and [[nowhere]]: "
+                                               "==calm== ✓\n\n- [x] done\n")
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
+    one = build(vault, tmp_path / "one", TODAY)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    handed = early_results(monkeypatch, slow_assemble=1.0)
+    many = build(vault, tmp_path / "many", TODAY)
+    assert [sorted(ready) for ready in handed] == [list(range(12))]  # every entry, by its place
+    site_ = goalsite.build.Site(one.vault, one.analysis)
+    page = goalsite.views.PageInfo("journal/2026-11-11.html", "", "")
+    for place, entry in enumerate(one.vault.entries):
+        assert handed[0][place].decode("utf-8") == site_.markdown(entry.body, page)
+    assert '<a class="internal" href="../journal/2026-11-02.html"' in handed[0][11].decode("utf-8")
+    assert site(tmp_path / "many") == site(tmp_path / "one")
+    assert many.report.written == one.report.written
+
+
+def test_early_bodies_are_used_only_where_links_lead_the_same_way(vault: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers work out where [[links]] lead from what was read; a site whose links lead elsewhere
+    takes none of their HTML, and the workers are stopped so that the build may fork again."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
+    reading.reread(None)
+    one = build(vault, tmp_path / "one", TODAY)
+    world = goalsite.build.Site(one.vault, one.analysis).link_world()
+    early = goalsite.build._EarlyMarkdown(reading)
+    time.sleep(1.0)
+    assert early.collect((frozenset(), *world[1:]), one.vault.entries) == {}  # type: ignore[index]
+    assert threading.active_count() == 1
+    early = goalsite.build._EarlyMarkdown(reading)
+    time.sleep(1.0)
+    assert sorted(early.collect(world, one.vault.entries)) == list(range(11))
+    assert threading.active_count() == 1
+
+
+def test_a_failing_early_worker_leaves_each_page_its_own_markdown(vault: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
+    build(vault, tmp_path / "one", TODAY)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(goalsite.build, "render_markdown", broken)  # the early workers' only: pages use their own
+    handed = early_results(monkeypatch, slow_assemble=1.0)
+    build(vault, tmp_path / "many", TODAY)
+    assert handed == [{}]
+    assert site(tmp_path / "many") == site(tmp_path / "one")
+
+
+def test_a_small_vault_or_a_live_build_renders_no_bodies_early(vault: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small vault is quicker in one process; a live builder keeps no worker it would have to stop."""
+    from goalsite.build import Builder
+
+    vault_with_entries(vault)
+    handed = early_results(monkeypatch)
+    build(vault, tmp_path / "small", TODAY)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    Builder(vault, tmp_path / "live", TODAY, live=True).build()
+    assert handed == []
