@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from html import escape, unescape
 from typing import NamedTuple
 from urllib.parse import quote
@@ -46,24 +45,23 @@ def _links(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, re.Match[
         done = match.end()
 
 
-@dataclass(frozen=True)
-class BodyLink:
+# What a body says, as `scan_body` finds it: read once per file, then made into the model's own objects.
+# Named tuples, which are made several times faster than frozen dataclasses.
+class BodyLink(NamedTuple):
     target: str
     alias: str | None
     line: int
     column: int
 
 
-@dataclass(frozen=True)
-class BodyField:
+class BodyField(NamedTuple):
     key: str
     value: str
     line: int
     column: int
 
 
-@dataclass(frozen=True)
-class BodyFacts:
+class BodyFacts(NamedTuple):
     links: tuple[BodyLink, ...]
     tags: tuple[str, ...]
     fields: tuple[BodyField, ...]
