@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ import jinja2.bccache
 import jinja2.compiler
 import jinja2.meta
 import jinja2.nodes
+import jinja2.runtime
 import markupsafe
 
 from goalsite.shipped import theme_folders
@@ -73,6 +74,16 @@ class _Template(jinja2.Template):
         if namespace.get("escape") is markupsafe.escape:
             namespace["escape"] = _escape
         return super()._from_namespace(environment, namespace, globals)
+
+    def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
+                    locals: Mapping[str, Any] | None = None) -> jinja2.runtime.Context:
+        """As Jinja's, with the template's globals in one plain dict, made once: Jinja's chain of the
+        template's and the environment's globals is walked in Python for every page and every include.
+        (Nothing here changes an environment's globals once its templates are loaded.)"""
+        flat = self.__dict__.get("_flat_globals")
+        if flat is None:
+            flat = self._flat_globals = dict(self.globals)
+        return jinja2.runtime.new_context(self.environment, self.name, self.blocks, vars, shared, flat, locals)
 
 
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
