@@ -236,6 +236,61 @@ _SANITIZER = _cleaner()
 _FOOTNOTE_ID = re.compile(r'<(?:a|li) [^>]*?\bid="(fn(?:ref)?-[^"]*)"')
 
 
+# HTML that cmark-gfm and the passes below made from text with no raw HTML (no `<`) holds only tags and
+# attributes the sanitizer keeps, nested as written: it would only check the links' addresses and give each
+# link its `rel`, and write a few characters its own way. `_as_sanitized` does just that, where it can tell.
+_NOT_PLAIN = re.compile(r"<(?:img\b|input\b|mark>|[^<>]*&(?:quot|lt|gt);)")  # starts with `<`: found quickly
+_LINK_START = re.compile(r"<a( [^<>]*)>")
+_LINK_ATTRIBUTE = re.compile(r' (href|title|class|aria-label)="([^"<>]*)"')
+_LINK_IN_LINK = re.compile(r"<a [^<>]*>(?:[^<]|<(?!/a>))*?<a ")
+# An address the sanitizer keeps as written: an https one with a plain host (one ending in a number would be
+# read as an IPv4 address, and one with `xn--` decoded: either may fail), or one without a scheme (relative).
+_KEPT_URL = re.compile(r"https://(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*(?:[/?#][^\s\x00-\x1f\x7f]*)?|[^:\s\x00-\x1f\x7f]*")
+
+
+class _NotPlain(Exception):
+    """A link that `_as_sanitized` leaves to the sanitizer."""
+
+
+def _link_as_sanitized(found: re.Match[str]) -> str:
+    attributes = found.group(1)
+    pairs = _LINK_ATTRIBUTE.findall(attributes)
+    if "".join(f' {name}="{value}"' for name, value in pairs) != attributes \
+            or len({name for name, _value in pairs}) != len(pairs):
+        raise _NotPlain  # an attribute the sanitizer drops, or one written twice
+    for name, value in pairs:
+        if name == "href" and (not _KEPT_URL.fullmatch(unescape(value)) or "xn--" in value):
+            raise _NotPlain
+    return f'<a{attributes} rel="noopener noreferrer">'
+
+
+def _as_sanitized(html: str) -> str | None:
+    """`_SANITIZER.clean(html)`, for HTML that cmark-gfm and the passes below made from text without raw
+    HTML, without parsing it again: each link's address is one the sanitizer keeps and the link gets its
+    `rel`; `<br />` is written `<br>`, `&quot;` and `&#x27;` as characters, a no-break space as `&nbsp;`.
+    None, for the sanitizer to do it all, for anything else it might change: a picture or checkbox left
+    as cmark-gfm wrote it, a highlight, a link inside a link, another address, or an escaped quote or
+    bracket inside a tag (which it writes as a character)."""
+    if "\x00" in html or "\r" in html or _NOT_PLAIN.search(html):
+        return None
+    if "<a " in html:
+        if _LINK_IN_LINK.search(html):
+            return None
+        try:
+            html = _LINK_START.sub(_link_as_sanitized, html)
+        except _NotPlain:
+            return None
+    if "<br />" in html:
+        html = html.replace("<br />", "<br>")
+    if "<hr />" in html:
+        html = html.replace("<hr />", "<hr>")
+    if "&" in html:
+        html = html.replace("&quot;", '"').replace("&#x27;", "'")
+    if "\xa0" in html:
+        html = html.replace("\xa0", "&nbsp;")
+    return html
+
+
 def _footnote_sanitizer(html: str) -> nh3.Cleaner:
     """For a text with footnotes: a sanitizer that also keeps the ids cmark-gfm gave its footnotes and
     their references (so each number leads to its note and back), and no other id."""
@@ -478,6 +533,10 @@ def render_markdown(text: str, resolve: Resolve, root: str, strict_line_breaks: 
         html = html.replace('href="http://www.', 'href="https://www.')
     if "data-footnotes" in html:
         return _footnote_sanitizer(html).clean(html)
+    if "<" not in text:  # no raw HTML: only what cmark-gfm and the passes above wrote
+        clean = _as_sanitized(html)
+        if clean is not None:
+            return clean
     return _SANITIZER.clean(html)
 
 

@@ -299,3 +299,77 @@ def test_rendering_keeps_no_memory_once_a_body_is_done() -> None:
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n")
     grown_kib = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
     assert grown_kib < 8 * 1024
+
+
+# ---------------------------------------------------------------- the sanitizer's work, done without it
+
+WORDS = ["café", "naïve —", "’tis", "😀", "a\u00a0b", "&nbsp;", "&amp;", "&copy;", "&#39;", "&quot;", '"quoted"',
+         "'single'", "a & b", "1 > 0", "x < y", "*em*", "**strong**", "_u_", "~~gone~~", "==marked==", "`code`",
+         '`a & "b"`', "\\*not em\\*", "tab\there", "form\x0cfeed", "line\u2028sep", "nul\x00", "cr\r\nlf"]
+LINKS = ["[t](https://example.org/a?b=1&c=2)", "[t](http://example.org)", "[t](mailto:a@example.org)",
+         "[t](javascript:alert(1))", "[t](/rel/path \"Title & 'q' <x>\")", "[t](../x.html#frag)", "[t]()",
+         "[t](https://xn--bcher-kva.example)", "[t](https://1.2.3.999/)", "[t](HTTPS://EXAMPLE.ORG)",
+         "[t](https://example.org:8080/)", "[t](//elsewhere.example/x)", "[t](<https://a b>)", "<https://example.org>",
+         "www.example.com", "https://example.org/x_(y)", "someone@example.org", "![alt](https://example.org/y.png)",
+         '![a "q"](y.png)', "[[sleep-schedule]]", '[[sleep-schedule|my "goal" & co]]', "[[2026-11-20]]",
+         "[[nowhere]]", "![[pic.png]]", "[[sleep-schedule#Why|why]]", "[see [[sleep-schedule]]](https://example.org)",
+         "[[sleep-schedule]] in `[[code]]`", "[t](https://example.org/[[2026-11-20]])", "[[it's \"odd\"]]"]
+BLOCKS = ["# Heading", "## H2 *em* [[sleep-schedule]]", "> quote", "> [!tip] Title & 'more'\n> body",
+          "> [!warning]\n> careful", "- item\n- item two", "1. a\n2. b", "3. c", "- [ ] to do\n- [x] done",
+          "```py\ncode & <b> \"q\"\n```", "    indented & code", "***", "| a | b |\n|:-|-:|\n| 1 | [[2026-11-20]] |",
+          "line one\nline two", "hard  \nbreak", "term:: value", "#tag #tracker:5", "x[^1]\n\n[^1]: a note",
+          "<b>bold</b>", "<!-- hidden -->", "%% hidden %%"]
+
+
+@st.composite
+def markdown_texts(draw: st.DrawFn) -> str:
+    pieces = draw(st.lists(st.sampled_from(WORDS + LINKS + BLOCKS), min_size=1, max_size=8))
+    joins = draw(st.lists(st.sampled_from([" ", "\n", "\n\n"]), min_size=len(pieces), max_size=len(pieces)))
+    return "".join(piece + join for piece, join in zip(pieces, joins, strict=True))
+
+
+def sanitized_only(text: str) -> str:
+    """The text rendered with every HTML through the sanitizer itself."""
+    made, markup._as_sanitized = markup._as_sanitized, lambda html: None
+    try:
+        return render(text)
+    finally:
+        markup._as_sanitized = made
+
+
+@settings(max_examples=600, deadline=None)
+@given(markdown_texts())
+def test_html_made_clean_without_the_sanitizer_is_what_the_sanitizer_makes(text: str) -> None:
+    assert render(text) == sanitized_only(text)
+
+
+def test_plain_text_needs_no_second_parse_and_raw_html_always_gets_one() -> None:
+    """Most bodies (text, links to goals, lists, tables, callouts, pictures' words) are written as the
+    sanitizer would write them; raw HTML, highlights, other addresses and links in links go through it."""
+    seen: list[str | None] = []
+    made = markup._as_sanitized
+
+    def spied(html: str) -> str | None:
+        seen.append(made(html))
+        return seen[-1]
+
+    markup._as_sanitized = spied
+    try:
+        plain = ["Slept *well*; walked — 20 min.\nSee [[sleep-schedule]] & [[2026-11-20]].",
+                 "- [x] done\n- [ ] not yet\n\n| a | b |\n|---|---|\n| 1 | 2 |", "> [!tip] Try\n> it\n\n***",
+                 "[docs](https://example.org/a?b=1&c=2 \"the 'docs'\")", "a\u00a0b", "```\ncode\n```",
+                 "![a picture](https://example.org/p.png)", "[[it's \"odd\"]]"]
+        for text in plain:
+            assert render(text) == sanitized_only(text)
+        assert all(html is not None for html in seen) and len(seen) == len(plain)
+        seen.clear()
+        others = ["==marked==", "[a](http://example.org)", "[a](mailto:a@b.org)",
+                  "[see [[sleep-schedule]]](https://example.org)", '[a](/x "say \\"hi\\"")', "[a](https://1.2.3.4)",
+                  "[a](https://example.org:8080/)", "[a](https://xn--bcher-kva.example)"]
+        for text in others:
+            assert render(text) == sanitized_only(text)
+        assert seen == [None] * len(others)
+        seen.clear()
+        assert "onclick" not in render("<b onclick=\"x()\">b</b> [a](javascript:alert(1))") and seen == []
+    finally:
+        markup._as_sanitized = made
