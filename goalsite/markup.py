@@ -140,19 +140,21 @@ def scan_body(body: str) -> BodyFacts:
     tasks_done = tasks_total = 0
     title: str | None = None
     fence: str | None = None
+    fenced = "```" in body or "~~~" in body  # else no line opens a fence, and none is looked at for one
     for number, raw in enumerate(body.split("\n"), start=1):
-        fence_match = _FENCE.match(raw)
-        if fence is not None:
-            if _fence_closes(fence, fence_match, raw):
-                fence = None
+        if fenced:
+            fence_match = _FENCE.match(raw)
+            if fence is not None:
+                if _fence_closes(fence, fence_match, raw):
+                    fence = None
+                continue
+            if fence_match:
+                fence = fence_match.group(1)
+                continue
+        if not raw or raw.isspace():
             continue
-        if fence_match:
-            fence = fence_match.group(1)
-            continue
-        if not raw.strip():
-            continue
-        line = _blank_code(raw)
-        heading = _HEADING.match(line) if line.lstrip().startswith("#") else None
+        line = _blank_code(raw) if "`" in raw else raw
+        heading = _HEADING.match(line) if line[:4].lstrip(" ")[:1] == "#" else None  # (#, after 0-3 spaces)
         if "[[" in line:
             for start, match in _links(_WIKILINK, line):
                 if start != match.start():  # an embed (![[picture.png]]) is not a link to a goal
