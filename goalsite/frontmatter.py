@@ -138,7 +138,7 @@ def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
 # ---------------------------------------------------------------- front matter
 
 _FENCE_OPEN = re.compile(r"---[ \t]*")
-_FENCE_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*")
+_FENCE_CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)  # the first line that is one
 
 
 @dataclass(frozen=True)
@@ -161,19 +161,12 @@ def split_front_matter(text: str) -> Split:
         return Split(None, text, 1, 1)  # e.g. a `----` rule or `---title` is body text
     if first_end == -1:
         return Split(None, "", 1, 1, _unclosed())
-    position = first_end + 1
-    line = 2
-    while position <= len(text):
-        end = text.find("\n", position)
-        current = text[position:] if end == -1 else text[position:end]
-        if _FENCE_CLOSE.fullmatch(current):
-            body_start = len(text) if end == -1 else end + 1
-            return Split(text[first_end + 1:position], text[body_start:], 2, line + 1)
-        if end == -1:
-            break
-        position = end + 1
-        line += 1
-    return Split(None, text, 1, 1, _unclosed())
+    closing = _FENCE_CLOSE_LINE.search(text, first_end + 1)
+    if closing is None:
+        return Split(None, text, 1, 1, _unclosed())
+    line = text.count("\n", first_end + 1, closing.start()) + 2  # the closing line's number
+    body_start = closing.end() + 1 if closing.end() < len(text) else len(text)
+    return Split(text[first_end + 1:closing.start()], text[body_start:], 2, line + 1)
 
 
 def _unclosed() -> Issue:
