@@ -560,10 +560,12 @@ def _flatten(key: str, node: Node, values: dict[str, FieldValue], reader: FieldR
     stack: list[tuple[str, Node]] = [(key, node)]
     while stack:
         path, current = stack.pop()
-        if isinstance(current, Map):
+        if isinstance(current, Scalar):
+            if not current.is_null:
+                values[path] = FieldValue(parse_number(current.value), current.value, reader.file, current.line,
+                                          current.column)
+        elif isinstance(current, Map):
             stack.extend((f"{path}.{child}", value) for child, (_k, value) in reversed(current.entries.items()))
-        elif isinstance(current, Scalar) and not current.is_null:
-            values[path] = FieldValue.at(parse_number(current.value), current.value, reader.at(current))
 
 
 def _parse_gas_ratings(node: Node | None, reader: FieldReader) -> list[GasRating]:
