@@ -559,29 +559,62 @@ _CALLOUT_MARK = re.compile(r"\[![A-Za-z][\w-]*\][+-]?\s*")
 _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]:?")
 
 
+EXCERPT_SLACK = 8  # words read past those an excerpt still needs, for marks that are no words (`plain_excerpt`)
+
+
 def plain_excerpt(text: str, words: int = 30) -> str:
     """The first words of a body as plain text, for listings (no Markdown parse needed)."""
     found: list[str] = []
     fence = False
-    for line in text.split("\n"):
+    for line in _lines(text):
         stripped = line.strip()
         if _FENCE.match(line):
             fence = not fence
             continue
         if fence or not stripped or ("::" in line and _INLINE_FIELD.fullmatch(line)):
             continue
-        if "[[" in stripped:
-            stripped = _link_words(stripped)
-        mark = _LINE_MARK.match(stripped)
-        if mark:
-            stripped = stripped[mark.end():]
-        if stripped.startswith("[!") and line.lstrip().startswith(">"):
-            stripped = _CALLOUT_MARK.sub("", stripped, count=1)
-        if _EMPHASIS_CHARACTER.search(stripped):  # (found quickly; `_EMPHASIS` is tried at every character)
-            stripped = _EMPHASIS.sub("", stripped)
-        if "[^" in stripped:
-            stripped = _FOOTNOTE_MARK.sub("", stripped)
-        found.extend(stripped.split())
+        need = words - len(found)
+        first = _first_words(need + EXCERPT_SLACK).match(stripped)
+        if first is not None and first.end() < len(stripped):
+            # A long line, of which the excerpt takes only the first words: those are read alone (the marks
+            # read here never reach past a space, but a link may: it must end within them).
+            start = first.group(0)
+            if start.rfind("[[") <= start.rfind("]]"):
+                taken = _line_words(start, line)
+                if len(taken) >= need:
+                    return " ".join([*found, *taken[:need]]) + " …"
+        found.extend(_line_words(stripped, line))
         if len(found) >= words:
             return " ".join(found[:words]) + " …"
     return " ".join(found)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text one by one (an excerpt seldom needs more than its first few)."""
+    start = 0
+    while (end := text.find("\n", start)) != -1:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
+@functools.lru_cache(maxsize=64)
+def _first_words(count: int) -> re.Pattern[str]:
+    """The first `count` words of a text that starts with one, and the spaces between them as written."""
+    return re.compile(r"\S+(?:\s+\S+){" + str(count - 1) + "}")
+
+
+def _line_words(stripped: str, line: str) -> list[str]:
+    """The words of one line of a body (`stripped`, of `line`) without its Markdown marks."""
+    if "[[" in stripped:
+        stripped = _link_words(stripped)
+    mark = _LINE_MARK.match(stripped)
+    if mark:
+        stripped = stripped[mark.end():]
+    if stripped.startswith("[!") and line.lstrip().startswith(">"):
+        stripped = _CALLOUT_MARK.sub("", stripped, count=1)
+    if _EMPHASIS_CHARACTER.search(stripped):  # (found quickly; `_EMPHASIS` is tried at every character)
+        stripped = _EMPHASIS.sub("", stripped)
+    if "[^" in stripped:
+        stripped = _FOOTNOTE_MARK.sub("", stripped)
+    return stripped.split()

@@ -373,3 +373,20 @@ def test_plain_text_needs_no_second_parse_and_raw_html_always_gets_one() -> None
         assert "onclick" not in render("<b onclick=\"x()\">b</b> [a](javascript:alert(1))") and seen == []
     finally:
         markup._as_sanitized = made
+
+
+EXCERPT_PIECES = ["word", "two words", "**bold**", "*", "_", "__x__", "==hi==", "a == b", "`code`", "[[goal|my  goal]]",
+                  "[[a b]]", "![[pic.png]]", "[[open", "]]", "#tag", "- ", "- [ ] ", "- [  ] ", "-\t[x]\t", "1. ", "> ",
+                  "> [!tip] ", "[^1]", "[^1]:", "x::y", "é", "—", "~~s~~", "\n", "\n\n", "```", "# H", "a\u00a0b"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(EXCERPT_PIECES), st.sampled_from([" ", "  ", "", "\t"])), max_size=80),
+       st.sampled_from([1, 3, 12, 24, 30]))
+def test_an_excerpt_is_the_first_words_of_the_whole_text_read_as_words(pieces: list[tuple[str, str]],
+                                                                        count: int) -> None:
+    """An excerpt reads only as much of a long line as it needs: it is still exactly the first words of
+    the text read whole (an excerpt too long to cut)."""
+    text = "".join(piece + space for piece, space in pieces)
+    every = plain_excerpt(text, 10**9).split()
+    assert plain_excerpt(text, count) == (" ".join(every[:count]) + " …" if len(every) >= count else " ".join(every))
