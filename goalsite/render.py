@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,22 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         finally:
             frame.buffer = None
         self.writeline("yield concat(_pieces)")
+
+
+    def blockvisit(self, nodes: Iterable[jinja2.nodes.Node], frame: jinja2.compiler.Frame) -> None:
+        """A block's text is gathered in one list and yielded once, at its end, rather than run by run:
+        each piece a block yields climbs through every template above it. (Jinja gathers a macro's
+        text the same way.)"""
+        if not frame.block_frame or frame.buffer is not None or self.environment.is_async:
+            super().blockvisit(nodes, frame)  # (and the bodies of a block's own statements, in its list)
+            return
+        self.writeline("_block_out = []")
+        frame.buffer = "_block_out"
+        try:
+            super().blockvisit(nodes, frame)
+        finally:
+            frame.buffer = None
+        self.writeline("yield concat(_block_out)")
 
 
 class _Environment(jinja2.Environment):

@@ -153,6 +153,21 @@ def test_a_run_of_text_and_values_is_passed_up_once() -> None:
     assert pieces == ["<p>x&lt; and 2</p>", "<i>x&lt;</i>"]
 
 
+def test_a_block_passes_its_text_up_once() -> None:
+    """However many runs, loops and includes a block holds, it yields its text once: each piece would
+    otherwise climb through every template above it."""
+    ours = environment([])
+    ours.loader = jinja2.DictLoader({
+        "base.html": "<main>{% block main %}{% endblock %}</main>{% block foot %}<p>{{ a }}</p>{% endblock %}",
+        "item.html": "<li>{{ item }}</li>",
+        "page.html": "{% extends 'base.html' %}{% block main %}<h1>{{ a }}</h1>{% for item in items %}"
+                     "{% include 'item.html' %}{% if loop.last %}<hr>{% endif %}{% endfor %}{% endblock %}"})
+    page = ours.get_template("page.html")
+    context = page.new_context({"a": "x<", "items": ["1", "2"]})
+    assert list(page.blocks["main"](context)) == ["<h1>x&lt;</h1><li>1</li><li>2</li><hr>"]
+    assert page.render(a="x<", items=["1"]) == "<main><h1>x&lt;</h1><li>1</li><hr></main><p>x&lt;</p>"
+
+
 @pytest.mark.parametrize(("templates", "expected"), [
     ({"a.html": "{{ site.title }} {{ site['today'] }} {{ page.title }}"}, {"a.html": {"title", "today"}}),
     ({"a.html": "{% extends 'b.html' %}", "b.html": "{% include '_c.html' %}{{ site.owner }}",
