@@ -614,10 +614,11 @@ def _render_chunk(chunk: range) -> list[tuple[str, bool, tuple[int, int] | None]
     assert _JOB is not None
     out, env, shared, todo, previous = _JOB
     done = []
+    folder = f"{out}{os.sep}"
     for index in chunk:
         page = todo[index]
         new = page.path not in previous  # not written by any build before: no need to look at it first
-        target = out / page.path
+        target = folder + page.path  # (pages' paths are the site's own, relative, with `/`: forking is POSIX's)
         written = write_if_changed(target, _render_page(env, shared, page), new)
         try:
             info = os.stat(target)

@@ -80,17 +80,19 @@ def _manifest_bytes(files: set[str]) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def write_if_changed(path: Path, data: bytes, new: bool = False) -> bool:
+def write_if_changed(path: Path | str, data: bytes, new: bool = False) -> bool:
     """Atomically write `data` to `path` unless it already holds exactly those bytes. True when written.
-    `new`: the caller knows the file is not there, so it is not looked at first."""
+    `new`: the caller knows the file is not there, so it is not looked at first. (A worker writing
+    thousands of pages gives their paths as text: making a `Path` of each cost more than the write.)"""
+    if new and _link_new(path, data):
+        return True
+    path = Path(path)
     if not new:
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 return False
         except OSError:
             pass
-    elif _link_new(path, data):
-        return True
     temporary = path.with_name(f".{path.name}{TEMP_TAG}{os.getpid()}")
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     try:
@@ -117,7 +119,7 @@ _PROC_FDS: dict[int, int | None] = {}  # process id → its /proc/self/fd (a for
 _UNSUPPORTED = (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL)  # what an open with O_TMPFILE says where it cannot be
 
 
-def _link_new(path: Path, data: bytes) -> bool:
+def _link_new(path: Path | str, data: bytes) -> bool:
     """Write a file that is not there yet as an unnamed file in its folder, and link it in when whole
     (Linux `O_TMPFILE`): a stopped build leaves nothing behind, and the folder changes once, not twice.
     False when this cannot be done here (the caller writes a temporary file and renames it instead)."""
@@ -126,7 +128,7 @@ def _link_new(path: Path, data: bytes) -> bool:
     if fds is None:
         return False
     try:
-        descriptor = os.open(path.parent, flag | os.O_WRONLY, 0o666)
+        descriptor = os.open(os.path.dirname(path) or ".", flag | os.O_WRONLY, 0o666)
     except OSError as error:
         if error.errno in _UNSUPPORTED:  # not on this file system: not tried again
             _stop_linking(fds)

@@ -306,3 +306,16 @@ def test_item_nine_above_zero_shows_a_calm_note_with_the_persons_contacts(vault:
     write(vault, "journal/2026-11-21.md", "---\nphq9: [1, 1, 1, 1, 1, 1, 1, 1, 0]\n---\n")
     build(vault, tmp_path / "site", TODAY)
     assert "Please talk to someone" not in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_page_may_be_named_by_text_as_workers_name_thousands(tmp_path: Path) -> None:
+    """Render workers give each page's path as text; a new page and a page written again are written the same."""
+    out = tmp_path / "site"
+    (out / "journal").mkdir(parents=True)
+    page = f"{out}/journal/a.html"
+    assert write_if_changed(page, b"first", new=True)
+    assert not write_if_changed(page, b"first")  # the same bytes: left alone
+    assert write_if_changed(page, b"second")
+    assert write_if_changed(f"{out}/new-folder/b.html", b"made", new=True)
+    assert (out / "journal" / "a.html").read_bytes() == b"second" and (out / "new-folder" / "b.html").read_bytes() == b"made"
+    assert sorted(path.name for path in out.rglob("*")) == ["a.html", "b.html", "journal", "new-folder"]
