@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -94,14 +95,8 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         if frame.buffer is not None or len(node.nodes) < 2 or (frame.require_output_check and self.has_known_extends):
             super().visit_Output(node, frame)
             return
-        self.writeline("_pieces = []")
-        frame.buffer = "_pieces"
-        try:
+        with self._gathered(frame, "_pieces"):
             super().visit_Output(node, frame)
-        finally:
-            frame.buffer = None
-        self.writeline("yield concat(_pieces)")
-
 
     def blockvisit(self, nodes: Iterable[jinja2.nodes.Node], frame: jinja2.compiler.Frame) -> None:
         """A block's text is gathered in one list and yielded once, at its end, rather than run by run:
@@ -110,13 +105,19 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         if not frame.block_frame or frame.buffer is not None or self.environment.is_async:
             super().blockvisit(nodes, frame)  # (and the bodies of a block's own statements, in its list)
             return
-        self.writeline("_block_out = []")
-        frame.buffer = "_block_out"
-        try:
+        with self._gathered(frame, "_block_out"):
             super().blockvisit(nodes, frame)
+
+    @contextlib.contextmanager
+    def _gathered(self, frame: jinja2.compiler.Frame, name: str) -> Iterator[None]:
+        """The text that the code written meanwhile outputs, gathered in the list `name` and yielded once."""
+        self.writeline(f"{name} = []")
+        frame.buffer = name
+        try:
+            yield
         finally:
             frame.buffer = None
-        self.writeline("yield concat(_block_out)")
+        self.writeline(f"yield concat({name})")
 
 
 class _Environment(jinja2.Environment):
