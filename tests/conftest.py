@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import textwrap
 from pathlib import Path
 
@@ -29,6 +30,13 @@ review_every: 2 weeks
 ---
 Notes.
 """
+
+
+def as_in_a_terminal() -> None:
+    """For a command a test stops with Ctrl-C: Ctrl-C stops it, as it does a command run in a terminal,
+    even where the tests themselves run in the background of a script (which ignores Ctrl-C, and so would
+    every command it starts; Python keeps an ignored Ctrl-C ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def write(root: Path, rel: str, text: str | bytes) -> Path:

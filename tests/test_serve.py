@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
-from conftest import write
+from conftest import as_in_a_terminal, write
 from goalsite.build import Builder
 from goalsite.serve import LiveState, PreviewServer, site_path
 from goalsite.watch import Watcher
@@ -212,7 +212,7 @@ def _serve_command(vault: Path, out: Path) -> tuple[subprocess.Popen[str], int]:
     """The real `goalsite serve` on a free port, once it says where it serves."""
     process = subprocess.Popen([sys.executable, "-m", "goalsite", "serve", str(vault), "-o", str(out),
                                 "--port", "0", "--today", "2026-11-21"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=as_in_a_terminal)
     assert process.stdout is not None
     found = None
     while found is None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from watchdog.observers import Observer
 
-from conftest import write
+from conftest import as_in_a_terminal, write
 from goalsite.build import Builder, BuildResult
 from goalsite.watch import Watcher, _Collector, is_temporary
 
@@ -236,7 +236,7 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path, signal_name: str) -> None:
     vault = tmp_path / "vault"
     write(vault, "journal/2026-11-01.md", ENTRY.format(text="x"))
     process = subprocess.Popen([sys.executable, "-m", "goalsite", "watch", str(vault), "-o", str(tmp_path / "site")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=as_in_a_terminal)
     deadline = time.monotonic() + 20
     while not (tmp_path / "site" / "index.html").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
