@@ -36,7 +36,7 @@ from goalsite.output import WriteReport, announce, check_output, default_output,
 from goalsite.pages import ENTRY_TEMPLATE, EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
 from goalsite.render import Compiled, environment, site_keys, static_files, theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
-from goalsite.views import PageInfo, Site, entry_paths, link_world, note_paths, resolve_link
+from goalsite.views import PageInfo, Site, entry_paths, goal_keys, link_world, note_paths, resolve_link
 
 PARALLEL_FROM = 400  # pages to render before a whole build spreads them over the cores
 FIRST_LOOK_MOST = 8  # changed entries whose own pages a live build shows before the rest
@@ -707,14 +707,13 @@ def _early_chunk(chunk: range) -> tuple[int, str, object, list[bytes]]:
             paths = entry_paths(entries)
             notes = note_paths(entries, paths)
             strict = _EARLY.settings.strict_line_breaks
-            goal_keys = {goal.id.lower(): goal for goal in goals}
             root = PageInfo(paths[entries[0].file], "", "").root if entries else ""  # every entry's page is as deep
             _EARLY_MADE.append((link_world(goals, notes, strict), entries,
-                                functools.partial(resolve_link, goal_keys=goal_keys, notes=notes), root, strict, {}))
+                                functools.partial(resolve_link, goal_keys=goal_keys(goals), notes=notes), root,
+                                strict, {}))
         world, entries, resolve, root, strict, links = _EARLY_MADE[0]
-        html = [render_markdown(entries[index].body, resolve, root, strict, links).encode("utf-8")
-                for index in chunk if index < len(entries)]
-        return chunk.start, entries[chunk.start].file if html else "", world if chunk.start == 0 else None, html
+        html = [render_markdown(entries[index].body, resolve, root, strict, links).encode("utf-8") for index in chunk]
+        return chunk.start, entries[chunk.start].file, world if chunk.start == 0 else None, html
 
 
 class _EarlyMarkdown:

@@ -231,9 +231,10 @@ _ALLOWED_CLASSES = {
     "section": {"footnotes"},
 }
 _SCHEMES = {"https"}
+_LINK_REL = "noopener noreferrer"  # what the sanitizer gives every link
 # Made once: `nh3.clean` builds its sanitizer from these sets on every call, which is half its time.
 _cleaner = functools.partial(nh3.Cleaner, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_SCHEMES,
-                             allowed_classes=_ALLOWED_CLASSES, link_rel="noopener noreferrer")
+                             allowed_classes=_ALLOWED_CLASSES, link_rel=_LINK_REL)
 _SANITIZER = _cleaner()
 _FOOTNOTE_ID = re.compile(r'<(?:a|li) [^>]*?\bid="(fn(?:ref)?-[^"]*)"')
 
@@ -243,7 +244,7 @@ _FOOTNOTE_ID = re.compile(r'<(?:a|li) [^>]*?\bid="(fn(?:ref)?-[^"]*)"')
 # link its `rel`, and write a few characters its own way. `_as_sanitized` does just that, where it can tell.
 _NOT_PLAIN = re.compile(r"<(?:img\b|input\b|mark>|[^<>]*&(?:quot|lt|gt);)")  # starts with `<`: found quickly
 _LINK_START = re.compile(r"<a( [^<>]*)>")
-_LINK_ATTRIBUTE = re.compile(r' (href|title|class|aria-label)="([^"<>]*)"')
+_LINK_ATTRIBUTE = re.compile(rf' ({"|".join(sorted(_ALLOWED_ATTRIBUTES["a"]))})="([^"<>]*)"')
 _LINK_IN_LINK = re.compile(r"<a [^<>]*>(?:[^<]|<(?!/a>))*?<a ")
 # An address the sanitizer keeps as written: an https one with a plain host (one ending in a number would be
 # read as an IPv4 address, and one with `xn--` decoded: either may fail), or one without a scheme (relative).
@@ -263,7 +264,7 @@ def _link_as_sanitized(found: re.Match[str]) -> str:
     for name, value in pairs:
         if name == "href" and (not _KEPT_URL.fullmatch(unescape(value)) or "xn--" in value):
             raise _NotPlain
-    return f'<a{attributes} rel="noopener noreferrer">'
+    return f'<a{attributes} rel="{_LINK_REL}">'
 
 
 def _as_sanitized(html: str) -> str | None:

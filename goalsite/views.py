@@ -211,6 +211,11 @@ def note_paths(entries: Iterable[Entry], paths: dict[str, str]) -> dict[str, str
     return notes
 
 
+def goal_keys(goals: Iterable[Goal]) -> dict[str, Goal]:
+    """The goals by the key a [[link]] names them with: the id, in lower case."""
+    return {goal.id.lower(): goal for goal in goals}
+
+
 def resolve_link(target: str, goal_keys: dict[str, Goal], notes: dict[str, str]) -> tuple[str, str] | None:
     """Where a [[link]] leads (relative to the site's root) and its title: a goal by its id, else an entry."""
     key = link_key(target).lower()
@@ -245,7 +250,7 @@ class Site:
             for goal_id in entry.goals:
                 self.entries_by_goal[goal_id].append(entry)
         self.notes = note_paths(vault.entries, self.entry_paths)
-        self.goal_keys = {goal.id.lower(): goal for goal in vault.goals}
+        self.goal_keys = goal_keys(vault.goals)
         self.markdown_cache: dict[tuple[str, str], str] = {}  # a Builder shares its own between builds
         # Entries' bodies rendered for their own pages before this site was made, in UTF-8, by the entry's
         # place: good only in this site's `link_world` (the builder checks).
