@@ -77,7 +77,7 @@ def checked(vault_path: Path | str, today: dt.date | None,
     changed since are parsed again. None when there is no state to trust (check then reads everything).
     Nothing is written: not the state, not the output."""
     try:
-        seen = state.look(vault_path, None, today)
+        seen = state.look(vault_path, None, today, load=True)
     except UsageError:  # no folder a build could have used
         return None
     summary = seen.summary
@@ -85,7 +85,7 @@ def checked(vault_path: Path | str, today: dt.date | None,
         return None
     if seen.unchanged:
         return summary.problems, summary.files_read
-    saved = state.load_model(seen.out, summary)
+    saved = seen.saved or state.load_model(seen.out, summary)
     if saved is None:
         return None
     reading = saved.reading
@@ -207,7 +207,8 @@ class Builder:
         settings, setting_problems, self.out, summary = seen.settings, seen.setting_problems, seen.out, seen.summary
         if summary is None:
             return None
-        saved = state.load_model(self.out, summary)
+        saved = seen.saved or state.load_model(self.out, summary)
+        seen.saved = None  # the builder keeps what it needs of it, and changes that
         if saved is None:
             return None
         self.reading, self.vault, self.analysis, self.today = saved.reading, saved.vault, saved.analysis, summary.today

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import importlib
 import json
 import os
 import signal
@@ -179,9 +180,12 @@ def build(vault: Path, output: Path | None, strict: bool, fresh: bool, today: dt
     from goalsite.state import look
 
     gc.disable()  # one build, then the process ends: the cycle collector would only walk the model again and again
-    seen = None if fresh else look(vault, output, today)
+    # While a forked process looks for changes, this one gets ready to build: the build's modules, and the
+    # model (what a build after a change needs first; not loaded to the end when nothing changed).
+    seen = None if fresh else look(vault, output, today, load=True,
+                                   meanwhile=lambda: importlib.import_module("goalsite.build"))
     if seen is not None and seen.unchanged and seen.summary is not None:
-        last, out = seen.summary, seen.out  # nothing changed: say what the last build said, without loading anything
+        last, out = seen.summary, seen.out  # nothing changed: say what the last build said, without waiting for the model
         problems, goals, entries, files_read = last.problems, last.goals, last.entries, last.files_read
         report = WriteReport((), len(last.outputs), ())
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -403,3 +404,61 @@ def test_check_without_a_build_or_beside_a_foreign_folder_reads_everything(vault
     assert checked(vault, TODAY) is None
     result = run("check", vault, "--today", "2026-11-21")
     assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "0 errors, 1 warning in 13 files.")
+
+
+def _no_process_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_looking_while_the_model_loads_sees_what_looking_alone_sees(vault: Path, tmp_path: Path) -> None:
+    """`look(load=True)`: a forked process looks at the files while this one loads the model. Its answer is
+    the one looking alone gives; the model comes with it when something changed, and is let go (its load
+    stopped) when nothing did; no process is left behind."""
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    calm = state.look(vault, tmp_path / "site", TODAY, load=True, meanwhile=lambda: None)
+    assert calm.unchanged and calm.saved is None and calm.intact == set(calm.summary.outputs)  # type: ignore[union-attr]
+    assert _no_process_left()
+    write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited.\n")
+    ready: list[bool] = []
+    seen = state.look(vault, tmp_path / "site", TODAY, load=True, meanwhile=lambda: ready.append(True))
+    alone = state.look(vault, tmp_path / "site", TODAY)
+    assert ready == [True] and _no_process_left()
+    assert (seen.unchanged, seen.intact, seen.listing) == (False, alone.intact, alone.listing)
+    assert seen.intact == set(seen.summary.outputs) and len(seen.listing[0]) == 13  # type: ignore[index, union-attr]
+    assert alone.saved is None and seen.saved is not None
+    assert [entry.file for entry in seen.saved.vault.entries] == [entry.file for entry in build(
+        vault, tmp_path / "again", TODAY, fresh=True).vault.entries]
+    result = build(vault, tmp_path / "site", TODAY, seen=seen)  # the build starts from the model loaded
+    assert "journal/2026-11-05.html" in result.rendered and "journal/2026-11-04.html" not in result.rendered
+    same_as_fresh(vault, tmp_path / "site", tmp_path)
+
+
+def test_a_load_no_longer_wanted_stops_at_once(vault: Path, tmp_path: Path) -> None:
+    """The model's load asks `stop` between pieces (of the signature check, then of the unpickling) and ends
+    when it raises `Stopped`; a `stop` that never does changes nothing."""
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    summary = state.load_summary(tmp_path / "site")
+    assert summary is not None
+    asked: list[int] = []
+
+    def patient() -> None:
+        asked.append(1)
+
+    loaded = state.load_model(tmp_path / "site", summary, patient)
+    assert loaded is not None and len(asked) >= 2  # the signature once, the unpickler at least once
+    assert pickle.dumps(loaded.vault) == pickle.dumps(state.load_model(tmp_path / "site", summary).vault)  # type: ignore[union-attr]
+    for after in range(len(asked)):
+        passes = iter(range(after))  # `after` calls pass, the next stops the load
+
+        def impatient(passes: Iterator[int] = passes) -> None:
+            if next(passes, None) is None:
+                raise state.Stopped
+
+        with pytest.raises(state.Stopped):
+            state.load_model(tmp_path / "site", summary, impatient)
