@@ -500,6 +500,8 @@ class Builder:
             self.view, self.places = (site, shared), {}
         else:
             self._save(report, model=keys is None, signed=signed[0] if signed else None, sizes=sizes)
+        if self.reading is not None:
+            self.reading.pieces = []  # what the readers sent: in the saved model now, or never to be
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
 
     def _showing_changes(self, env: jinja2.Environment, shared: dict[str, object]) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import pickle
 import sys
 import threading
 from collections.abc import Callable, Container, Iterable
@@ -61,6 +62,12 @@ class Reading:
     linked: dict[str, _Linked] = field(default_factory=dict)
     keep_last_good: bool = False  # live: a file saved half-typed keeps its last good version (and its problems)
     listing: bytes = b""  # what the last whole scan found (`listing_digest`)
+    # What each forked reader sent, as it sent it (pickled), with what it holds: the saved model takes
+    # these bytes as they are for the files still as read (`state.write_model`). Never saved itself.
+    pieces: list[Piece] = field(default_factory=list)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "pieces": []}
 
     def reread(self, hints: Iterable[Path] | None = None, progress: Progress | None = None,
                listing: tuple[list[SourceFile], list[Problem]] | None = None,
@@ -119,8 +126,9 @@ class Reading:
         if not self.files and len(sources) >= PARALLEL_FROM and can_fork():  # a first read (live or not)
             for source in sources:
                 self.sources[source.rel] = source
-            for rel, read in _read_in_processes(sources, self.settings, progress, meanwhile):
-                self.files[rel] = read
+            self.pieces = _read_in_processes(sources, self.settings, progress, meanwhile)
+            for _sent, held in self.pieces:
+                self.files.update(held)
             return changed | {source.rel for source in sources}
         for number, source in enumerate(sources, start=1):
             if progress is not None and (number % 250 == 0 or number == len(sources)):
@@ -187,33 +195,40 @@ def chunks(count: int, smallest: int) -> list[range]:
 
 
 _JOB: tuple[list[SourceFile], Settings] | None = None  # what forked readers read: inherited, never pickled
+Piece = tuple[bytes, list[tuple[str, FileRead]]]  # what a reader sent, pickled, and what that holds
 
 
-def _read_chunk(chunk: range) -> list[tuple[str, FileRead]]:
+def _read_chunk(chunk: range) -> bytes:
+    """In a reader: some files read and parsed, pickled here (the pool would pickle them anyway) so that
+    the parent keeps the bytes for the saved model as well as what they hold."""
     assert _JOB is not None
     sources, settings = _JOB
     with collector_paused():
-        return [(sources[index].rel, _read(sources[index], settings)) for index in chunk]
+        read = [(sources[index].rel, _read(sources[index], settings)) for index in chunk]
+        return pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read_in_processes(sources: list[SourceFile], settings: Settings, progress: Progress | None,
-                       meanwhile: Callable[[], None] | None = None) -> list[tuple[str, FileRead]]:
+                       meanwhile: Callable[[], None] | None = None) -> list[Piece]:
     """A first whole read spread over one forked process per core; each sends back what it parsed,
     while this process does `meanwhile`."""
     import multiprocessing
 
     global _JOB
     _JOB = (sources, settings)
-    found: list[tuple[str, FileRead]] = []
+    found: list[Piece] = []
+    done = 0
     try:
         with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
             results = pool.imap(_read_chunk, chunks(len(sources), 100))
             if meanwhile is not None:
                 meanwhile()
-            for done in results:
-                found.extend(done)
+            for sent in results:
+                with collector_paused():
+                    found.append((sent, pickle.loads(sent)))
+                done += len(found[-1][1])
                 if progress is not None:
-                    progress(len(found), len(sources))
+                    progress(done, len(sources))
     finally:
         _JOB = None
     return found

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from goalsite import __version__
 from goalsite.config import Settings, load_settings, today_in
 from goalsite.errors import Problem
-from goalsite.model import collector_paused
+from goalsite.model import Entry, collector_paused
 from goalsite.output import TEMP_TAG, check_output, default_output
 from goalsite.shipped import theme_folders
 from goalsite.vault import SourceFile, discover, listing_digest, vault_folder
@@ -43,7 +43,7 @@ from goalsite.vault import SourceFile, discover, listing_digest, vault_folder
 if TYPE_CHECKING:
     from goalsite.analysis import Analysis, GoalCache
     from goalsite.export import CsvCache
-    from goalsite.load import FileRead, Reading
+    from goalsite.load import FileRead, Piece, Reading
     from goalsite.model import Vault
 
 STATE = ".goalsite-state"
@@ -230,8 +230,70 @@ def load_model(out: Path, summary: Summary, stop: Callable[[], None] | None = No
     signed = _read_signed(out / MODEL, key, stop) if key is not None else None
     if signed is None or not hmac.compare_digest(signed[0], summary.model):
         return None
-    saved = _unpickle(signed[1], stop)
+    saved = _unpickle_model(signed[1], stop)
     return saved if isinstance(saved, Saved) else None
+
+
+def _unpickle_model(data: bytes | memoryview, stop: Callable[[], None] | None) -> object:
+    """The model as `write_model` wrote it: the readers' pieces, then the rest, which points into them."""
+    stream = _Asked(data, stop) if stop is not None else io.BytesIO(data)
+    try:
+        with collector_paused():
+            pieces = [pickle.load(stream) for _ in range(pickle.load(stream))]
+            return _ModelUnpickler(stream, pieces).load()
+    except Stopped:
+        raise
+    except Exception:  # a state from a goalsite whose classes changed: start from scratch
+        return None
+
+
+def _from_pieces(piece: int, place: int, part: int) -> object:
+    """Stands in the saved model for what a reader's piece holds (`_ModelPickler`); only the model's own
+    unpickler knows the pieces, and it calls its own `_ModelUnpickler.from_pieces` instead."""
+    raise pickle.UnpicklingError("a reference into the model's pieces, met outside the model")
+
+
+class _ModelPickler(pickle.Pickler):
+    """Pickles the model but for what the readers' pieces hold, which it names by its place in them: every
+    file's reading, its parse, and the entry or goal in it. An entry linked to goals (a copy of the one
+    read, but for its goals) is made again from that one when loaded."""
+
+    def __init__(self, file: _Signed, pieces: list[Piece], linked: dict[int, tuple[Entry, tuple[str, ...]]]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.places: dict[int, tuple[int, int, int]] = {}
+        for number, (_sent, held) in enumerate(pieces):
+            for place, (_rel, read) in enumerate(held):
+                self.places[id(read)] = (number, place, 0)
+                self.places[id(read.parsed)] = (number, place, 1)
+                if read.parsed.entry is not None:
+                    self.places[id(read.parsed.entry)] = (number, place, 2)
+                if read.parsed.goal is not None:
+                    self.places[id(read.parsed.goal)] = (number, place, 3)
+        self.linked = linked
+
+    def reducer_override(self, obj: object) -> Any:
+        place = self.places.get(id(obj))
+        if place is not None:
+            return _from_pieces, place
+        linked = self.linked.get(id(obj))
+        if linked is not None:
+            return Entry.with_goals, linked
+        return NotImplemented
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    def __init__(self, file: BinaryIO, pieces: list[list[tuple[str, FileRead]]]) -> None:
+        super().__init__(file)
+        self.pieces = pieces
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == _from_pieces.__name__:
+            return self.from_pieces
+        return super().find_class(module, name)
+
+    def from_pieces(self, piece: int, place: int, part: int) -> object:
+        read = self.pieces[piece][place][1]
+        return (read, read.parsed, read.parsed.entry, read.parsed.goal)[part]
 
 
 def _write(path: Path, fill: Callable[[BinaryIO], object]) -> bool:
@@ -267,11 +329,22 @@ def write_model(out: Path, saved: Saved) -> bytes | None:
     if key is None:
         return None
     mac = _signer(key)
+    files = saved.reading.files
+    # The readers' pieces whose every file is still as read go in as they were sent: pickled once, in
+    # the readers, rather than again here while the pages render. The rest points into them.
+    pieces = [(sent, held) for sent, held in saved.reading.pieces if all(files.get(rel) is read for rel, read in held)]
+    held_entries = {id(read.parsed.entry) for _sent, held in pieces for _rel, read in held if read.parsed.entry}
+    linked = {id(done.entry): (done.source, done.entry.goals) for done in saved.reading.linked.values()
+              if done.entry is not done.source and id(done.source) in held_entries}
 
     def fill(handle: BinaryIO) -> None:
         handle.write(_HEADER + bytes(32))  # the signature's place, filled in once the model is written
+        signed = _Signed(handle, mac)
         with collector_paused():
-            pickle.dump(saved, _Signed(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(len(pieces), signed, protocol=pickle.HIGHEST_PROTOCOL)
+            for sent, _held in pieces:
+                signed.write(sent)
+            _ModelPickler(signed, pieces, linked).dump(saved)
         handle.seek(len(_HEADER))
         handle.write(mac.digest())
 

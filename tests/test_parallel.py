@@ -280,3 +280,60 @@ def test_a_small_vault_or_a_live_build_renders_no_bodies_early(vault: Path, tmp_
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
     Builder(vault, tmp_path / "live", TODAY, live=True).build()
     assert handed == []
+
+
+def test_the_model_takes_what_the_readers_sent_as_they_sent_it(vault: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers pickle what they parsed to send it; the saved model holds those bytes as they are, and the
+    rest of it points into them. Loaded, it is the model the build held, with the same objects shared (an
+    entry's reading, its parse and its linking); a piece whose files changed since is not used."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    sent: list[list[goalsite.load.Piece]] = []
+    spread = goalsite.load._read_in_processes
+    monkeypatch.setattr(goalsite.load, "_read_in_processes", lambda *args: sent.append(spread(*args)) or sent[-1])
+    held: list[goalsite.state.Saved] = []
+    write_model = goalsite.state.write_model
+    monkeypatch.setattr(goalsite.state, "write_model",
+                        lambda out, saved: held.append(saved) or write_model(out, saved))  # type: ignore[func-returns-value]
+    out = tmp_path / "pieces"
+    build(vault, out, TODAY)
+    assert len(sent) == 1 and sum(len(files) for _bytes, files in sent[0]) == 13 and len(held) == 1
+    model = (out / goalsite.state.MODEL).read_bytes()
+    at = [model.find(piece) for piece, _files in sent[0]]
+    assert -1 not in at and at == sorted(at)
+    assert model.count(b"Day 3. [[sleep]]") == 1  # in its piece; the rest of the model points to it there
+    ours = loaded(out)
+    assert shape(ours) == shape(held[0])
+    for rel, done in ours.reading.linked.items():
+        assert done.source is ours.reading.files[rel].parsed.entry
+    linked = [entry for entry in ours.vault.entries if entry.goals]
+    assert len(linked) == 10 and all(entry is ours.reading.linked[entry.file].entry for entry in linked)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 10**9)
+    build(vault, tmp_path / "plain", TODAY)  # read in this process: no pieces, the same model
+    theirs = loaded(tmp_path / "plain")
+    assert (ours.vault.entries, ours.vault.goals, ours.reading.files) == \
+        (theirs.vault.entries, theirs.vault.goals, theirs.reading.files)
+    ours.reading.pieces = sent[0]  # another process's objects: no file is as these hold it
+    again = tmp_path / "again"
+    again.mkdir()
+    summary = goalsite.state.load_summary(out)
+    assert summary is not None
+    summary.model = write_model(again, ours) or b""
+    assert all((again / goalsite.state.MODEL).read_bytes().find(piece) == -1 for piece, _files in sent[0])
+    assert shape(goalsite.state.load_model(again, summary)) == shape(held[0])  # type: ignore[arg-type]
+
+
+def loaded(folder: Path) -> goalsite.state.Saved:
+    summary = goalsite.state.load_summary(folder)
+    assert summary is not None
+    saved = goalsite.state.load_model(folder, summary)
+    assert saved is not None
+    return saved
+
+
+def shape(saved: goalsite.state.Saved) -> tuple[object, ...]:
+    """What the model holds, to compare by value."""
+    reading = saved.reading
+    return (saved.vault, reading.files, reading.linked, reading.sources, saved.analysis, saved.goal_cache,
+            saved.csv_rows, saved.link_world)
