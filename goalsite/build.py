@@ -6,9 +6,12 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import pickle
+import signal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NoReturn
 
 import jinja2
 
@@ -30,7 +33,7 @@ from goalsite.load import (
     goals_read,
     note_names,
 )
-from goalsite.markup import Resolve, link_key, plain_excerpt, render_markdown
+from goalsite.markup import link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
 from goalsite.pages import ENTRY_TEMPLATE, EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
@@ -695,80 +698,118 @@ EARLY_PIECE = 25  # entry bodies an early worker renders at a time: what it may 
 
 # What a forked early worker reads: set just before it starts, so it inherits it (nothing is pickled).
 _EARLY: Reading | None = None
-_EARLY_MADE: list[tuple[object, list[Entry], Resolve, str, bool, dict[tuple[str, str], str]]] = []  # in the worker
 
 
-def _early_chunk(chunk: range) -> tuple[int, str, object, list[bytes]]:
-    """In an early worker: some entries' bodies rendered for their own pages, in UTF-8 (half the size of
-    a str of non-ASCII text). Where [[links]] lead is worked out once, from what was read, as the site
-    will work it out; the first piece carries it, for the site to compare with its own."""
-    assert _EARLY is not None
-    with collector_paused():
-        if not _EARLY_MADE:
+def _early_work(pieces: list[range], found: int) -> NoReturn:
+    """In an early worker: where [[links]] lead, worked out from what was read as the site will work it
+    out (for the site to compare with its own), then each piece of entries' bodies rendered for their own
+    pages, in UTF-8 (half the size of a str of non-ASCII text). Each is written whole, in one go, to
+    `found`, after the length of what follows."""
+    status = 1
+    try:
+        assert _EARLY is not None
+        with collector_paused():
             entries = entries_read(_EARLY)
             goals = goals_read(_EARLY)
             paths = entry_paths(entries)
             notes = note_paths(entries, paths)
             strict = _EARLY.settings.strict_line_breaks
             root = PageInfo(paths[entries[0].file], "", "").root if entries else ""  # every entry's page is as deep
-            _EARLY_MADE.append((link_world(goals, notes, strict), entries,
-                                functools.partial(resolve_link, goal_keys=goal_keys(goals), notes=notes), root,
-                                strict, {}))
-        world, entries, resolve, root, strict, links = _EARLY_MADE[0]
-        html = [render_markdown(entries[index].body, resolve, root, strict, links).encode("utf-8") for index in chunk]
-        return chunk.start, entries[chunk.start].file, world if chunk.start == 0 else None, html
+            resolve = functools.partial(resolve_link, goal_keys=goal_keys(goals), notes=notes)
+            links: dict[tuple[str, str], str] = {}
+            _early_write(found, link_world(goals, notes, strict))
+            for chunk in pieces:
+                html = [render_markdown(entries[index].body, resolve, root, strict, links).encode("utf-8")
+                        for index in chunk]
+                _early_write(found, (chunk.start, entries[chunk.start].file, html))
+        status = 0
+    finally:
+        os._exit(status)  # never the parent's exit handlers, nor its buffered output
+
+
+def _early_write(found: int, done: object) -> None:
+    data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
+    message = memoryview(len(data).to_bytes(8, "little") + data)
+    while message:
+        message = message[os.write(found, message):]
 
 
 class _EarlyMarkdown:
     """While this process assembles the vault and works out its figures, the other cores would wait:
     forked workers render the entries' bodies meanwhile, in the vault's order, for the entries' own
     pages. What they finished is taken when the pages' workers start (the rest is theirs), and only
-    when [[links]] lead where the site's do (`link_world`)."""
+    when [[links]] lead where the site's do (`link_world`).
 
-    def __init__(self, reading: Reading) -> None:
-        import multiprocessing  # here: a build that forks nothing need not load it
+    Each worker writes each piece it finishes, whole, to a file of its own in memory (`memfd_create`),
+    and is killed when its work is taken: nothing waits on a worker, and a worker cut off halfway
+    through a piece leaves that piece unfinished, never a lock held (as a pool's workers, stopped while
+    sending, may)."""
 
+    def __init__(self, reading: Reading, workers: int) -> None:
         global _EARLY
+        count = sum(1 for read in reading.files.values() if read.parsed.entry)
+        pieces = [range(start, min(start + EARLY_PIECE, count)) for start in range(0, count, EARLY_PIECE)]
+        self.found: list[int] = []
+        self.workers: list[int] = []
         _EARLY = reading
         try:
-            self.pool = multiprocessing.get_context("fork").Pool((os.cpu_count() or 2) - 1)
+            for number in range(workers):
+                found = os.memfd_create("goalsite-early", os.MFD_CLOEXEC)
+                self.found.append(found)
+                worker = os.fork()
+                if worker == 0:  # the worker: it renders its share of the pieces, in order, and ends
+                    _early_work(pieces[number::workers], found)
+                self.workers.append(worker)
         finally:
-            _EARLY = None  # the workers were forked as the pool started
-        count = sum(1 for read in reading.files.values() if read.parsed.entry)
-        self.results = self.pool.imap(_early_chunk, [range(start, min(start + EARLY_PIECE, count))
-                                                     for start in range(0, count, EARLY_PIECE)])
+            _EARLY = None
 
     @classmethod
     def start(cls, reading: Reading) -> _EarlyMarkdown | None:
         """Workers started, or None: for a small vault, with one core, or where forking is not safe."""
-        if len(reading.files) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or not can_fork():
+        workers = (os.cpu_count() or 1) - 1
+        if len(reading.files) < PARALLEL_FROM or workers < 1 or not can_fork() or not hasattr(os, "memfd_create"):
             return None
-        return cls(reading)
+        return cls(reading, workers)
 
     def collect(self, world: object, entries: tuple[Entry, ...]) -> dict[int, bytes]:
         """The HTML finished so far, by the entry's place among `entries` (the vault's, in the order the
         workers rendered them), when the site's `world` is the one the workers rendered in; else none.
         The workers are stopped either way, so that this process may fork again."""
-        import multiprocessing
-
+        self.close()
         ready: dict[int, bytes] = {}
         try:
-            start, first, theirs, html = self.results.next(timeout=0)
-            if theirs != world:
-                return {}
-            while start < len(entries) and entries[start].file == first:
-                ready.update(enumerate(html, start))
-                start, first, _world, html = self.results.next(timeout=0)
-            return ready
-        except (StopIteration, multiprocessing.TimeoutError):
-            return ready
+            for found in self.found:
+                data = memoryview(os.pread(found, os.fstat(found).st_size, 0))
+                at = 0
+                while at + 8 <= len(data):
+                    size = int.from_bytes(data[at:at + 8], "little")
+                    if at + 8 + size > len(data):
+                        break  # the piece it was writing when stopped
+                    done = pickle.loads(data[at + 8:at + 8 + size])
+                    if at == 0:  # where its links lead
+                        if done != world:
+                            return {}
+                    else:
+                        start, first, html = done
+                        if start >= len(entries) or entries[start].file != first:
+                            return {}
+                        ready.update(enumerate(html, start))
+                    at += 8 + size
         except Exception:  # only ever a head start: each page renders its own Markdown instead
             return {}
         finally:
-            self.close()
+            for found in self.found:
+                os.close(found)
+            self.found = []
+        return ready
 
     def close(self) -> None:
-        self.pool.terminate()  # and its threads joined
+        for worker in self.workers:
+            with contextlib.suppress(OSError):
+                os.kill(worker, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(worker, 0)
+        self.workers = []
 
 
 class _NoteNames:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -242,14 +243,51 @@ def test_early_bodies_are_used_only_where_links_lead_the_same_way(vault: Path, t
     reading.reread(None)
     one = build(vault, tmp_path / "one", TODAY)
     world = goalsite.build.Site(one.vault, one.analysis).link_world()
-    early = goalsite.build._EarlyMarkdown(reading)
+    early = goalsite.build._EarlyMarkdown(reading, 1)
     time.sleep(1.0)
     assert early.collect((frozenset(), *world[1:]), one.vault.entries) == {}  # type: ignore[index]
-    assert threading.active_count() == 1
-    early = goalsite.build._EarlyMarkdown(reading)
+    assert threading.active_count() == 1 and no_process_left()
+    for workers in (1, 2):  # with more cores, more workers share the pieces
+        early = goalsite.build._EarlyMarkdown(reading, workers)
+        time.sleep(1.0)
+        assert sorted(early.collect(world, one.vault.entries)) == list(range(11))
+        assert threading.active_count() == 1 and no_process_left()
+
+
+def test_a_piece_cut_off_when_the_workers_stop_is_left_to_the_pages(vault: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers are killed when their work is taken, wherever they are: what they finished is taken, the
+    piece they were in is not, and nothing waits on them."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.build, "EARLY_PIECE", 4)
+    reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
+    reading.reread(None)
+    one = build(vault, tmp_path / "one", TODAY)
+    world = goalsite.build.Site(one.vault, one.analysis).link_world()
+    made: list[str] = []
+    render = goalsite.build.render_markdown
+
+    def stuck(*args: object) -> str:  # in the worker: the sixth body never ends
+        made.append("body")
+        if len(made) == 6:
+            time.sleep(600)
+        return render(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(goalsite.build, "render_markdown", stuck)
+    early = goalsite.build._EarlyMarkdown(reading, 1)
     time.sleep(1.0)
-    assert sorted(early.collect(world, one.vault.entries)) == list(range(11))
-    assert threading.active_count() == 1
+    began = time.monotonic()
+    assert sorted(early.collect(world, one.vault.entries)) == [0, 1, 2, 3]
+    assert time.monotonic() - began < 5 and no_process_left()
+
+
+def no_process_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
 
 
 def test_a_failing_early_worker_leaves_each_page_its_own_markdown(vault: Path, tmp_path: Path,
