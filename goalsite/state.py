@@ -259,7 +259,12 @@ class _ModelPickler(pickle.Pickler):
     read, but for its goals) is made again from that one when loaded."""
 
     def __init__(self, file: _Signed, pieces: list[Piece], linked: dict[int, tuple[Entry, tuple[str, ...]]]) -> None:
+        from goalsite.documents import Parsed
+        from goalsite.load import FileRead
+        from goalsite.model import Goal
+
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.held = frozenset({FileRead, Parsed, Entry, Goal})  # the kinds of object the pieces hold
         self.places: dict[int, tuple[int, int, int]] = {}
         for number, (_sent, held) in enumerate(pieces):
             for place, (_rel, read) in enumerate(held):
@@ -272,6 +277,8 @@ class _ModelPickler(pickle.Pickler):
         self.linked = linked
 
     def reducer_override(self, obj: object) -> Any:
+        if type(obj) not in self.held:  # most objects, at once
+            return NotImplemented
         place = self.places.get(id(obj))
         if place is not None:
             return _from_pieces, place
