@@ -87,7 +87,22 @@ class _Template(jinja2.Template):
         return jinja2.runtime.new_context(self.environment, self.name, self.blocks, vars, shared, flat, locals)
 
 
+_DICT_NAMES = frozenset(dir(dict))  # attributes every dict has: `d.items` is the method, as in Jinja
+
+
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    @jinja2.compiler.optimizeconst
+    def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame) -> None:
+        """`value.name`: pages pass their values as plain dicts, whose keys are looked up here, in the
+        template's own code; anything else (or a missing key) goes to `environment.getattr` as in Jinja.
+        (A call less for each: about 30,000 of an entry page's 1,170,000 instructions, 2 % of the others'.)"""
+        if self.environment.is_async or node.attr in _DICT_NAMES:
+            super().visit_Getattr(node, frame)
+            return
+        self.write(f"(_value[{node.attr!r}] if type(_value := ")
+        self.visit(node.node, frame)
+        self.write(f") is dict and {node.attr!r} in _value else environment.getattr(_value, {node.attr!r}))")
+
     def visit_Output(self, node: jinja2.nodes.Output, frame: jinja2.compiler.Frame) -> None:
         """Jinja yields each piece of a run of text and `{{ values }}` on its own, and every piece
         climbs through each template above (a page's block, its layout, the page): a third of a page's

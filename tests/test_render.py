@@ -94,6 +94,16 @@ def test_compiled_templates_use_the_quick_escape() -> None:
     assert pieces == ["&lt;&amp;&gt;"] and type(pieces[0]) is str
 
 
+def test_a_dicts_keys_are_looked_up_in_the_templates_own_code() -> None:
+    """Speed only (the cases above hold the values to Jinja's): `d.title` is looked up in place when `d` is
+    a plain dict that has the key; a name every dict has as an attribute always goes through `getattr`."""
+    code = environment([]).compile("{{ d.title }}{{ d.items }}{{ d.title.upper }}", raw=True)
+    assert code.count("environment.getattr(") == 4  # each lookup's way out, and `d.items`'s only way
+    assert code.count("if type(_value := ") == 3
+    assert environment([]).from_string("{{ d.title }}|{{ d.items }}|{{ d.title.upper() }}").render(
+        d={"title": "walk", "items": 1}).startswith("walk|&lt;built-in method items")
+
+
 THEME = {
     "base.html": "<title>{% block title %}Base {{ site.title }}{% endblock %}</title>\n"
                  "{% for href, label in nav %}<a href=\"{{ root }}{{ href }}\"{% if href == here %} aria-current=\"page\""
