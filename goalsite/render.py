@@ -74,6 +74,7 @@ class _Template(jinja2.Template):
         """A compiled template's code, with `_escape` for what `{{ value }}` shows."""
         if namespace.get("escape") is markupsafe.escape:
             namespace["escape"] = _escape
+        namespace["_escape_inner"] = _escape_inner  # for what `_CodeGenerator` writes
         return super()._from_namespace(environment, namespace, globals)
 
     def new_context(self, vars: dict[str, Any] | None = None, shared: bool = False,
@@ -112,6 +113,26 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
             return
         with self._gathered(frame, "_pieces"):
             super().visit_Output(node, frame)
+
+    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
+                          finalize: jinja2.compiler.CodeGenerator._FinalizeInfo) -> None:
+        """`{{ value }}`: a str is escaped in the template's own code, anything else by `_escape` (a call
+        less for each: about 23,000 of an entry page's instructions, 2 % of the other pages')."""
+        if not self._escaped_here(frame, finalize):
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("(_escape_inner(_shown) if type(_shown := ")
+
+    def _output_child_post(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
+                           finalize: jinja2.compiler.CodeGenerator._FinalizeInfo) -> None:
+        if not self._escaped_here(frame, finalize):
+            super()._output_child_post(node, frame, finalize)
+            return
+        self.write(") is str else escape(_shown))")
+
+    @staticmethod
+    def _escaped_here(frame: jinja2.compiler.Frame, finalize: jinja2.compiler.CodeGenerator._FinalizeInfo) -> bool:
+        return bool(frame.eval_ctx.autoescape) and not frame.eval_ctx.volatile and finalize.src is None
 
     def blockvisit(self, nodes: Iterable[jinja2.nodes.Node], frame: jinja2.compiler.Frame) -> None:
         """A block's text is gathered in one list and yielded once, at its end, rather than run by run:

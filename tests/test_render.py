@@ -92,6 +92,9 @@ def test_compiled_templates_use_the_quick_escape() -> None:
     assert template.render(a="<&>") == "&lt;&amp;&gt;"
     pieces = list(template.root_render_func(template.new_context({"a": "<&>"})))
     assert pieces == ["&lt;&amp;&gt;"] and type(pieces[0]) is str
+    code = environment([]).compile("{{ a }}{% autoescape false %}{{ b }}{% endautoescape %}", raw=True)
+    assert code.count("_escape_inner(_shown) if type(_shown := ") == 1  # a str, escaped in place; else `_escape`
+    assert environment([]).from_string("{{ a }} {{ b }} {{ c }}").render(a="<", b=Markup("<i>"), c=1) == "&lt; <i> 1"
 
 
 def test_a_dicts_keys_are_looked_up_in_the_templates_own_code() -> None:
