@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ import goalsite.config
 import goalsite.load
 import goalsite.state
 import goalsite.views
-from conftest import snapshot, write
+from conftest import no_process_left, snapshot, write
 from goalsite.build import build
 from goalsite.errors import UsageError
 from goalsite.state import STATE_FILES
@@ -280,14 +279,6 @@ def test_a_piece_cut_off_when_the_workers_stop_is_left_to_the_pages(vault: Path,
     began = time.monotonic()
     assert sorted(early.collect(world, one.vault.entries)) == [0, 1, 2, 3]
     assert time.monotonic() - began < 5 and no_process_left()
-
-
-def no_process_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def test_a_failing_early_worker_leaves_each_page_its_own_markdown(vault: Path, tmp_path: Path,

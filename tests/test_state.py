@@ -15,7 +15,7 @@ import pytest
 from test_cli import run
 from test_incremental import SUMMARIES, TODAY, same_as_fresh, vault_with_entries
 
-from conftest import snapshot, write
+from conftest import no_process_left, snapshot, write
 from goalsite import state
 from goalsite.build import build, checked
 from goalsite.errors import Problem
@@ -406,14 +406,6 @@ def test_check_without_a_build_or_beside_a_foreign_folder_reads_everything(vault
     assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "0 errors, 1 warning in 13 files.")
 
 
-def _no_process_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 def test_looking_while_the_model_loads_sees_what_looking_alone_sees(vault: Path, tmp_path: Path) -> None:
     """`look(load=True)`: a forked process looks at the files while this one loads the model. Its answer is
     the one looking alone gives; the model comes with it when something changed, and is let go (its load
@@ -422,12 +414,12 @@ def test_looking_while_the_model_loads_sees_what_looking_alone_sees(vault: Path,
     build(vault, tmp_path / "site", TODAY)
     calm = state.look(vault, tmp_path / "site", TODAY, load=True, meanwhile=lambda: None)
     assert calm.unchanged and calm.saved is None and calm.intact == set(calm.summary.outputs)  # type: ignore[union-attr]
-    assert _no_process_left()
+    assert no_process_left()
     write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited.\n")
     ready: list[bool] = []
     seen = state.look(vault, tmp_path / "site", TODAY, load=True, meanwhile=lambda: ready.append(True))
     alone = state.look(vault, tmp_path / "site", TODAY)
-    assert ready == [True] and _no_process_left()
+    assert ready == [True] and no_process_left()
     assert (seen.unchanged, seen.intact, seen.listing) == (False, alone.intact, alone.listing)
     assert seen.intact == set(seen.summary.outputs) and len(seen.listing[0]) == 13  # type: ignore[index, union-attr]
     assert alone.saved is None and seen.saved is not None
