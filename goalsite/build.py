@@ -775,7 +775,7 @@ class _EarlyMarkdown:
         """The HTML finished so far, by the entry's place among `entries` (the vault's, in the order the
         workers rendered them), when the site's `world` is the one the workers rendered in; else none.
         The workers are stopped either way, so that this process may fork again."""
-        self.close()
+        self.stop()
         ready: dict[int, bytes] = {}
         try:
             for found in self.found:
@@ -798,18 +798,24 @@ class _EarlyMarkdown:
         except Exception:  # only ever a head start: each page renders its own Markdown instead
             return {}
         finally:
-            for found in self.found:
-                os.close(found)
-            self.found = []
+            self.close()
         return ready
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """The workers killed where they are, and waited for."""
         for worker in self.workers:
             with contextlib.suppress(OSError):
                 os.kill(worker, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(worker, 0)
         self.workers = []
+
+    def close(self) -> None:
+        """The workers stopped and their files let go (a build that fails before `collect` calls this)."""
+        self.stop()
+        for found in self.found:
+            os.close(found)
+        self.found = []
 
 
 class _NoteNames:

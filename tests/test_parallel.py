@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -296,6 +297,27 @@ def test_a_failing_early_worker_leaves_each_page_its_own_markdown(vault: Path, t
     build(vault, tmp_path / "many", TODAY)
     assert handed == [{}]
     assert site(tmp_path / "many") == site(tmp_path / "one")
+
+
+def test_a_build_that_fails_before_the_render_stops_its_early_workers(vault: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is left behind when a build fails between the read and the render: no worker, no open file."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("analysis failed")
+
+    monkeypatch.setattr(goalsite.build, "analyse", broken)
+    started: list[goalsite.build._EarlyMarkdown] = []
+    start = goalsite.build._EarlyMarkdown.start
+    monkeypatch.setattr(goalsite.build._EarlyMarkdown, "start",
+                        staticmethod(lambda reading: started.append(start(reading)) or started[-1]))  # type: ignore[func-returns-value]
+    files = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(RuntimeError, match="analysis failed"):
+        build(vault, tmp_path / "site", TODAY)
+    assert len(started) == 1 and started[0] is not None and started[0].workers == [] and started[0].found == []
+    assert no_process_left() and len(os.listdir("/proc/self/fd")) == files
 
 
 def test_a_small_vault_or_a_live_build_renders_no_bodies_early(vault: Path, tmp_path: Path,
