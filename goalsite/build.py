@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import jinja2
 
-from goalsite import state
+from goalsite import forked, state
 from goalsite.analysis import Analysis, GoalCache, analyse
 from goalsite.config import SETTINGS_FILE, Settings, load_settings, today_in
 from goalsite.errors import Problem, Severity, UsageError
@@ -641,17 +641,16 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
     """A whole build's pages rendered and written by one process per core (forked, so they share the
     model without copying it), while this process does `meanwhile`. The marker lists the pages first,
     so a build stopped halfway still knows them."""
-    import multiprocessing  # here: a build that forks nothing need not load it
-
     global _JOB
     announce(out, previous | {page.path for page in todo})
     _compile(env, {page.template for page in todo})
     _JOB = (out, env, shared, todo, previous)
+    pieces = chunks(len(todo), 50)
     try:
-        with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
-            results = pool.imap_unordered(_render_chunk, chunks(len(todo), 50))
+        with forked.Workers(lambda number: pickle.dumps(_render_chunk(pieces[number])), len(pieces),
+                            os.cpu_count() or 2) as workers:
             meanwhile()
-            return [item for done in results for item in done]
+            return [item for _number, done in workers.results() for item in pickle.loads(done)]
     finally:
         _JOB = None
 
@@ -728,10 +727,7 @@ def _early_work(pieces: list[range], found: int) -> NoReturn:
 
 
 def _early_write(found: int, done: object) -> None:
-    data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
-    message = memoryview(len(data).to_bytes(8, "little") + data)
-    while message:
-        message = message[os.write(found, message):]
+    forked.write_message(found, pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class _EarlyMarkdown:
@@ -767,7 +763,7 @@ class _EarlyMarkdown:
     def start(cls, reading: Reading) -> _EarlyMarkdown | None:
         """Workers started, or None: for a small vault, with one core, or where forking is not safe."""
         workers = (os.cpu_count() or 1) - 1
-        if len(reading.files) < PARALLEL_FROM or workers < 1 or not can_fork() or not hasattr(os, "memfd_create"):
+        if len(reading.files) < PARALLEL_FROM or workers < 1 or not can_fork():
             return None
         return cls(reading, workers)
 
@@ -779,14 +775,10 @@ class _EarlyMarkdown:
         ready: dict[int, bytes] = {}
         try:
             for found in self.found:
-                data = memoryview(os.pread(found, os.fstat(found).st_size, 0))
-                at = 0
-                while at + 8 <= len(data):
-                    size = int.from_bytes(data[at:at + 8], "little")
-                    if at + 8 + size > len(data):
-                        break  # the piece it was writing when stopped
-                    done = pickle.loads(data[at + 8:at + 8 + size])
-                    if at == 0:  # where its links lead
+                messages, _end = forked.read_messages(found)  # all but the piece it was writing when stopped
+                for number, message in enumerate(messages):
+                    done = pickle.loads(message)
+                    if number == 0:  # where its links lead
                         if done != world:
                             return {}
                     else:
@@ -794,7 +786,6 @@ class _EarlyMarkdown:
                         if start >= len(entries) or entries[start].file != first:
                             return {}
                         ready.update(enumerate(html, start))
-                    at += 8 + size
         except Exception:  # only ever a head start: each page renders its own Markdown instead
             return {}
         finally:

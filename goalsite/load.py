@@ -12,6 +12,7 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from goalsite import forked
 from goalsite.config import Settings, did_you_mean, load_settings, today_in
 from goalsite.documents import Parsed, parse_document
 from goalsite.errors import Problem, Severity
@@ -173,11 +174,9 @@ def _read(source: SourceFile, settings: Settings, old: FileRead | None = None) -
 
 def can_fork() -> bool:
     """Whether work may be spread over forked processes: only where fork is safe (not on macOS, whose
-    system libraries may not survive it) and only from a process with no other thread."""
-    import multiprocessing  # here: a build that forks nothing need not load it
-
-    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods() \
-        and threading.active_count() == 1
+    system libraries may not survive it), where the workers can hand back their work (`forked`), and
+    only from a process with no other thread."""
+    return sys.platform != "darwin" and forked.available() and threading.active_count() == 1
 
 
 def chunks(count: int, smallest: int) -> list[range]:
@@ -212,26 +211,24 @@ def _read_in_processes(sources: list[SourceFile], settings: Settings, progress: 
                        meanwhile: Callable[[], None] | None = None) -> list[Piece]:
     """A first whole read spread over one forked process per core; each sends back what it parsed,
     while this process does `meanwhile`."""
-    import multiprocessing
-
     global _JOB
     _JOB = (sources, settings)
-    found: list[Piece] = []
+    pieces = chunks(len(sources), 100)
+    found: dict[int, Piece] = {}
     done = 0
     try:
-        with multiprocessing.get_context("fork").Pool(os.cpu_count() or 2) as pool:
-            results = pool.imap(_read_chunk, chunks(len(sources), 100))
+        with forked.Workers(lambda number: _read_chunk(pieces[number]), len(pieces), os.cpu_count() or 2) as workers:
             if meanwhile is not None:
                 meanwhile()
-            for sent in results:
+            for number, sent in workers.results():
                 with collector_paused():
-                    found.append((sent, pickle.loads(sent)))
-                done += len(found[-1][1])
+                    found[number] = (sent, pickle.loads(sent))
+                done += len(pieces[number])
                 if progress is not None:
                     progress(done, len(sources))
     finally:
         _JOB = None
-    return found
+    return [found[number] for number in sorted(found)]  # in the files' order, whichever reader was first
 
 
 def _parents(folder: str) -> list[str]:

@@ -441,7 +441,8 @@ def _look_at_files(seen: Look) -> None:
 
 
 def _can_fork() -> bool:
-    """As `load.can_fork`, without loading `multiprocessing` (a build where nothing changed needs none)."""
+    """Whether this process may fork, as `load.can_fork` says, but for the files in memory that only its
+    workers write to (this process's look answers through a pipe)."""
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 

@@ -1,0 +1,134 @@
+"""Work spread over forked processes, with nothing shared that a stopped worker could leave held.
+
+A pool of `multiprocessing` workers sends each result through a pipe guarded by a lock, read by a
+thread of the parent's: a worker stopped while sending leaves the lock held and the parent waiting
+for ever, and the thread takes turns with the parent's own work for the interpreter. Here the tasks
+are numbers in a pipe, which each worker takes four bytes at a time (a pipe hands out what one read
+asks for whole, to one reader); each result goes, whole and after its length, into a file in memory
+of the worker's own (`memfd_create`), and a byte into a second pipe says that one is there. The
+parent reads the results whenever it is ready, and does itself any task a worker left undone (one
+that failed there fails here too, with its own error, as it would have without workers).
+
+Only where `memfd_create` is (Linux); `available` says whether it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable, Iterator
+
+_TASK = 4  # bytes of a task's number in the tasks' pipe
+_HEAD = 8  # bytes of a message's length, before the message
+_PIPE_HOLDS = 65536  # what a pipe holds before a write waits (Linux's least): every task is written at once
+
+
+def available() -> bool:
+    return hasattr(os, "memfd_create") and hasattr(os, "fork")
+
+
+def write_message(fd: int, data: bytes) -> None:
+    """`data` written after its length, whole (a short write is carried on)."""
+    message = memoryview(len(data).to_bytes(_HEAD, "little") + data)
+    while message:
+        message = message[os.write(fd, message):]
+
+
+def read_messages(fd: int, at: int = 0) -> tuple[list[bytes], int]:
+    """The whole messages written to `fd` from `at` on, and where the first one not yet whole starts."""
+    data = memoryview(os.pread(fd, max(os.fstat(fd).st_size - at, 0), at))
+    found: list[bytes] = []
+    start = 0
+    while start + _HEAD <= len(data):
+        size = int.from_bytes(data[start:start + _HEAD], "little")
+        if start + _HEAD + size > len(data):
+            break  # still being written, or cut off when its worker stopped
+        found.append(bytes(data[start + _HEAD:start + _HEAD + size]))
+        start += _HEAD + size
+    return found, at + start
+
+
+class Workers:
+    """`work(task)` for each task in `range(tasks)`, in `count` forked processes; `results` gives each
+    task's bytes as they come. Use it as a context manager: leaving it stops every worker."""
+
+    def __init__(self, work: Callable[[int], bytes], tasks: int, count: int) -> None:
+        if tasks * _TASK > _PIPE_HOLDS:
+            raise ValueError(f"{tasks} tasks: more than a pipe holds at once")
+        self.work, self.tasks = work, tasks
+        self.workers: list[int] = []
+        self.found: list[int] = []
+        self.ready = -1
+        take, give = os.pipe()
+        ready, said = os.pipe()
+        try:
+            os.write(give, b"".join(task.to_bytes(_TASK, "little") for task in range(tasks)))
+            os.close(give)  # before any fork: a worker holding it open would never see the tasks end
+            give = -1
+            for _number in range(max(1, min(count, tasks))):
+                found = os.memfd_create("goalsite-work", os.MFD_CLOEXEC)
+                self.found.append(found)
+                worker = os.fork()
+                if worker == 0:
+                    _work(work, take, found, said)
+                self.workers.append(worker)
+        except BaseException:
+            self.stop()
+            os.close(ready)
+            raise
+        finally:
+            for fd in (take, said, give):
+                if fd != -1:
+                    os.close(fd)
+        self.ready = ready
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def results(self) -> Iterator[tuple[int, bytes]]:
+        """(task, its bytes) for every task: the workers' as they finish, then what they left, done here."""
+        done: set[int] = set()
+        read = [0] * len(self.found)
+        ended = False
+        while not ended:
+            ended = not os.read(self.ready, 4096)  # every worker gone, when no one can say more
+            for number, found in enumerate(self.found):
+                messages, read[number] = read_messages(found, read[number])
+                for message in messages:
+                    task = int.from_bytes(message[:_TASK], "little")
+                    done.add(task)
+                    yield task, message[_TASK:]
+        self.stop()
+        for task in range(self.tasks):
+            if task not in done:  # its worker failed or was stopped: here it fails with its own error
+                yield task, self.work(task)
+
+    def stop(self) -> None:
+        """The workers killed where they are (ended ones are only waited for), and their files closed."""
+        for worker in self.workers:
+            with contextlib.suppress(OSError):
+                os.kill(worker, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(worker, 0)
+        self.workers = []
+        for fd in [*self.found, self.ready]:
+            if fd != -1:
+                os.close(fd)
+        self.found, self.ready = [], -1
+
+
+def _work(work: Callable[[int], bytes], take: int, found: int, said: int) -> None:
+    """In a worker: tasks taken from `take` until there are none, each one's bytes written to `found`
+    after its number, and a byte to `said` for each. Never returns, nor runs the parent's exit handlers."""
+    status = 1
+    try:
+        while task := os.read(take, _TASK):
+            write_message(found, task + work(int.from_bytes(task, "little")))
+            os.write(said, b".")
+        status = 0
+    finally:
+        os._exit(status)  # and a failure's traceback is not printed: the parent does the task again

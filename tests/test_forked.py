@@ -1,0 +1,110 @@
+"""Forked workers (`goalsite.forked`): every task done once, by a worker or else here; nothing left
+running or open, however the work ends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from conftest import no_process_left
+from goalsite import forked
+
+PARENT = os.getpid()
+
+
+def open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def squares(task: int) -> bytes:
+    return str(task * task).encode()
+
+
+@pytest.mark.parametrize(("tasks", "count"), [(1, 2), (7, 1), (40, 2), (40, 3)])
+def test_every_task_is_done_once(tasks: int, count: int) -> None:
+    fds = open_fds()
+    with forked.Workers(squares, tasks, count) as workers:
+        done = list(workers.results())
+    assert sorted(done) == [(task, squares(task)) for task in range(tasks)]
+    assert no_process_left() and open_fds() == fds and threading.active_count() == 1
+
+
+def test_the_work_is_done_in_other_processes() -> None:
+    with forked.Workers(lambda task: str(os.getpid()).encode(), 20, 2) as workers:
+        where = {int(pid) for _task, pid in workers.results()}
+    assert PARENT not in where and 1 <= len(where) <= 2
+
+
+def test_a_task_a_worker_fails_is_done_here() -> None:
+    """A worker that fails ends (without a traceback); its task is done here, the others by whichever
+    worker is left."""
+    def work(task: int) -> bytes:
+        if task == 3 and os.getpid() != PARENT:
+            raise RuntimeError("only in a worker")
+        return squares(task)
+
+    with forked.Workers(work, 12, 2) as workers:
+        assert sorted(workers.results()) == [(task, squares(task)) for task in range(12)]
+    assert no_process_left()
+
+
+def test_a_task_of_a_worker_killed_halfway_is_done_here() -> None:
+    def work(task: int) -> bytes:
+        if task == 5 and os.getpid() != PARENT:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return squares(task)
+
+    with forked.Workers(work, 9, 1) as workers:  # one worker: the tasks after 5 are left too
+        assert sorted(workers.results()) == [(task, squares(task)) for task in range(9)]
+    assert no_process_left()
+
+
+def test_a_task_that_fails_everywhere_fails_here_with_its_own_error() -> None:
+    fds = open_fds()
+
+    def work(task: int) -> bytes:
+        if task == 2:
+            raise ValueError("task 2 cannot be done")
+        return squares(task)
+
+    with pytest.raises(ValueError, match="task 2 cannot be done"), forked.Workers(work, 6, 2) as workers:
+        list(workers.results())
+    assert no_process_left() and open_fds() == fds
+
+
+def test_leaving_early_stops_the_workers_wherever_they_are() -> None:
+    """As when this process's own work meanwhile fails: the workers, busy or not, are killed and
+    waited for, and their files closed, at once."""
+    fds = open_fds()
+
+    def slow(task: int) -> bytes:
+        if os.getpid() != PARENT:
+            threading.Event().wait(600)
+        return squares(task)
+
+    with pytest.raises(KeyError), forked.Workers(slow, 4, 2):
+        raise KeyError("meanwhile")
+    assert no_process_left() and open_fds() == fds
+
+
+def test_a_message_cut_off_is_not_read_until_it_is_whole() -> None:
+    found = os.memfd_create("test")
+    try:
+        forked.write_message(found, b"one")
+        forked.write_message(found, b"two!")
+        os.write(found, (12).to_bytes(8, "little") + b"thr")  # a third, of 12 bytes, begun
+        messages, at = forked.read_messages(found)
+        assert (messages, at) == ([b"one", b"two!"], 8 + 3 + 8 + 4)
+        os.write(found, b"ee, whole")
+        assert forked.read_messages(found, at) == ([b"three, whole"], at + 8 + 12)
+    finally:
+        os.close(found)
+
+
+def test_more_tasks_than_a_pipe_holds_are_refused_before_any_fork() -> None:
+    with pytest.raises(ValueError, match="more than a pipe holds"):
+        forked.Workers(squares, 16385, 2)
+    assert no_process_left()
