@@ -353,27 +353,42 @@ def _native_frees() -> tuple[Callable[[int], None], Callable[[int], None]] | Non
     return node_free, allocator().contents.free
 
 
-def _cmark_extensions() -> list[object]:
+def _cmark_extensions(names: list[str]) -> list[object]:
     _cmark.lib.cmark_gfm_core_extensions_ensure_registered()
-    return [_cmark.lib.cmark_find_syntax_extension(name.encode("ascii")) for name in _CMARK_EXTENSIONS]
+    return [_cmark.lib.cmark_find_syntax_extension(name.encode("ascii")) for name in names]
+
+
+# cmark-gfm's autolink extension makes a link of `www.` followed by a domain, of `://` after `http`,
+# `https` or `ftp`, and of an address around `@` (with `mailto:` or `xmpp:`, or none). To see those, it
+# stops at every `w` and `:` of the text and copies every text once parsed: a sixth of a journal
+# entry's Markdown time, for text that holds none of the three marks and so cannot gain a link.
+# Without them it is left out (a test holds the HTML to the whole set's).
+_CMARK_UNLINKED = [name for name in _CMARK_EXTENSIONS if name != "autolink"]
+
+
+def _may_autolink(text: str) -> bool:
+    return "www." in text or "://" in text or "@" in text
 
 
 _FREES = _native_frees()
-_EXTENSION_POINTERS = _cmark_extensions() if _FREES is not None else []
+_EXTENSION_POINTERS = _cmark_extensions(_CMARK_EXTENSIONS) if _FREES is not None else []
+_UNLINKED_POINTERS = _cmark_extensions(_CMARK_UNLINKED) if _FREES is not None else []
 
 
 def _cmark_html(text: str, options: int) -> str:
     """cmark-gfm's HTML for `text`, with our extensions: what `cmarkgfm.markdown_to_html_with_extensions`
     gives, with the parsed document and the HTML freed once read (and the extensions looked up once)."""
+    linking = _may_autolink(text)
     if _FREES is None:
-        html: str = cmarkgfm.markdown_to_html_with_extensions(text, options=options, extensions=_CMARK_EXTENSIONS)
+        html: str = cmarkgfm.markdown_to_html_with_extensions(
+            text, options=options, extensions=_CMARK_EXTENSIONS if linking else _CMARK_UNLINKED)
         return html
     node_free, free = _FREES
     lib, ffi = _cmark.lib, _cmark.ffi
     data = text.encode("utf-8")
     parser = lib.cmark_parser_new(options)
     try:
-        for extension in _EXTENSION_POINTERS:
+        for extension in _EXTENSION_POINTERS if linking else _UNLINKED_POINTERS:
             lib.cmark_parser_attach_syntax_extension(parser, extension)
         lib.cmark_parser_feed(parser, data, len(data))
         root = lib.cmark_parser_finish(parser)

@@ -275,14 +275,32 @@ def test_comments_are_hidden_as_obsidian_hides_them() -> None:
     assert hide("no marks at all") == "no marks at all"
 
 
-@given(st.lists(_CMARK_PIECES | st.sampled_from(["[^1]", "\n\n[^1]: a note", "www.a.org", "- [ ] ", "# ", "\0"]),
+# What cmark-gfm's autolink extension looks at, whole and in parts: a text without `www.`, `://` or `@`
+# is parsed without it (`_may_autolink`), and must come out as it would with it.
+_AUTOLINK_PIECES = st.sampled_from(["www.a.org", "www", ".", "w", "W", "WWW.a.org", "http", "https", "ftp", ":", "/",
+                                    "//", "://b.org", "http://b.org", "mailto:", "xmpp:", "@", "a@b.org", "_", "~",
+                                    "(", ")", "<", "&amp;", "x", "1", "-"])
+
+
+@given(st.lists(_CMARK_PIECES | _AUTOLINK_PIECES | _AUTOLINK_PIECES
+                | st.sampled_from(["[^1]", "\n\n[^1]: a note", "- [ ] ", "# ", "\0"]),
                 max_size=25).map("".join))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 def test_cmark_is_called_as_its_own_wrapper_calls_it(text: str) -> None:
     assert markup._FREES is not None  # the compiled binding shows what is freed (else its wrapper is used)
     for options in (markup._CMARK_OPTIONS, markup._CMARK_STRICT_OPTIONS):
         assert markup._cmark_html(text, options) == markup.cmarkgfm.markdown_to_html_with_extensions(
             text, options=options, extensions=markup._CMARK_EXTENSIONS)
+
+
+def test_text_that_may_gain_a_link_is_parsed_with_the_autolink_extension() -> None:
+    html = {text: markup._cmark_html(text, markup._CMARK_OPTIONS)
+            for text in ("see www.a.org", "see http://a.org", "mail a@b.org", "no link: w, www and : here")}
+    assert html == {"see www.a.org": '<p>see <a href="http://www.a.org">www.a.org</a></p>\n',
+                    "see http://a.org": '<p>see <a href="http://a.org">http://a.org</a></p>\n',
+                    "mail a@b.org": '<p>mail <a href="mailto:a@b.org">a@b.org</a></p>\n',
+                    "no link: w, www and : here": "<p>no link: w, www and : here</p>\n"}
+    assert [markup._may_autolink(text) for text in html] == [True, True, True, False]
 
 
 def test_rendering_keeps_no_memory_once_a_body_is_done() -> None:
