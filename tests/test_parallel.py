@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -356,10 +357,13 @@ def test_the_model_takes_what_the_readers_sent_as_they_sent_it(vault: Path, tmp_
     assert model.count(b"Day 3. [[sleep]]") == 1  # in its piece; the rest of the model points to it there
     ours = loaded(out)
     assert shape(ours) == shape(held[0])
-    for rel, done in ours.reading.linked.items():
-        assert done.source is ours.reading.files[rel].parsed.entry
     linked = [entry for entry in ours.vault.entries if entry.goals]
-    assert len(linked) == 10 and all(entry is ours.reading.linked[entry.file].entry for entry in linked)
+    assert len(linked) == 10 and len(held[0].reading.linked) == 11 and ours.reading.linked == {}
+    for entry in linked:  # made again from the entry read, with its goals
+        read = ours.reading.files[entry.file].parsed.entry
+        assert read is not None and entry == replace(read, goals=entry.goals) and entry.goals != read.goals
+    relinked = goalsite.load.assemble(ours.reading, TODAY)  # linking every entry again: the same vault
+    assert relinked == ours.vault and len(ours.reading.linked) == 11
     monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 10**9)
     build(vault, tmp_path / "plain", TODAY)  # read in this process: no pieces, the same model
     theirs = loaded(tmp_path / "plain")
@@ -386,5 +390,5 @@ def loaded(folder: Path) -> goalsite.state.Saved:
 def shape(saved: goalsite.state.Saved) -> tuple[object, ...]:
     """What the model holds, to compare by value."""
     reading = saved.reading
-    return (saved.vault, reading.files, reading.linked, reading.sources, saved.analysis, saved.goal_cache,
+    return (saved.vault, reading.files, reading.sources, saved.analysis, saved.goal_cache,
             saved.csv_rows, saved.link_world)
