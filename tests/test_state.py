@@ -430,6 +430,41 @@ def test_looking_while_the_model_loads_sees_what_looking_alone_sees(vault: Path,
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
+@pytest.mark.parametrize("how", ["fails", "is killed", "cannot start"])
+@pytest.mark.parametrize("edited", [False, True])
+def test_when_the_looking_process_fails_this_one_looks(vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      how: str, edited: bool) -> None:
+    """A looking process that fails or is killed before it answered whole, or one that cannot be forked:
+    this process looks itself, after the load, and sees what looking alone sees."""
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    if edited:
+        write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited.\n")
+    alone = state.look(vault, tmp_path / "site", TODAY)
+    parent = os.getpid()
+    looked: list[int] = []
+    look_at_files = state._look_at_files
+
+    def looking(seen: state.Look) -> None:
+        if os.getpid() != parent:  # the forked process
+            if how == "fails":
+                raise OSError("the disk went away")
+            os.kill(os.getpid(), 9)
+        looked.append(parent)
+        look_at_files(seen)
+
+    def no_fork() -> int:
+        raise OSError("no process to spare")
+
+    monkeypatch.setattr(state, "_look_at_files", looking)
+    if how == "cannot start":
+        monkeypatch.setattr(state.os, "fork", no_fork)
+    seen = state.look(vault, tmp_path / "site", TODAY, load=True, meanwhile=lambda: None)
+    assert looked == [parent] and no_process_left()
+    assert (seen.unchanged, seen.intact, seen.listing) == (alone.unchanged, alone.intact, alone.listing)
+    assert seen.unchanged is not edited and (seen.saved is not None) is (how != "cannot start")  # loaded meanwhile
+
+
 def test_a_load_no_longer_wanted_stops_at_once(vault: Path, tmp_path: Path) -> None:
     """The model's load asks `stop` between pieces (of the signature check, then of the unpickling) and ends
     when it raises `Stopped`; a `stop` that never does changes nothing."""
