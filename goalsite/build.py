@@ -463,24 +463,23 @@ class Builder:
             todo = [entry_page(site, entry, place) for place, entry in sorted(bodies.items())]
         else:
             todo = self._plan(site, keys, files, again)
-        if early is not None:
-            site.ready_markdown = early.collect(world, vault.entries)
         elsewhere: list[str] = []  # pages that other processes rendered and wrote
         read_back: dict[str, bytes | None] = {}  # of those, what a live builder read back to serve
-        signed: list[bytes | None] = []  # the model's signature: pickled and written while the workers render
+        signed: bytes | None = None  # the model's signature, when written before the pages
         sizes: dict[str, tuple[int, int]] = {}  # size and time of each page the workers wrote or kept
         # Forked workers for a whole build: never once a watcher's threads run (`can_fork`), so a live
         # builder uses them for its first build only, and reads back what they wrote to serve it.
         if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and can_fork():
-            def meanwhile() -> None:
-                """The parent's own share while the workers render: the data files, and the model, saved."""
-                assert self.out is not None
-                files.update(self._data_files(site, vault, analysis, keys, rendered))
-                if keys is None and not self.live:
-                    signed.append(state.write_model(self.out, self._saved(vault, analysis)))
-
-            for path, written, seen in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out),
-                                                            meanwhile):
+            # This process's own share first, the data files and the saved model, while the early workers
+            # go on with the entries' bodies: done after the page workers start, it changed what they
+            # still shared with this process (every object the model holds), which the kernel then
+            # copied, page by page, for this process.
+            files.update(self._data_files(site, vault, analysis, keys, rendered))
+            if keys is None and not self.live:
+                signed = state.write_model(self.out, self._saved(vault, analysis))
+            if early is not None:
+                site.ready_markdown = early.collect(world, vault.entries)
+            for path, written, seen in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out)):
                 files[path] = None
                 if self.live:
                     files[path] = read_back[path] = (self.out / path).read_bytes()
@@ -490,6 +489,8 @@ class Builder:
                 if written:
                     elsewhere.append(path)
         else:
+            if early is not None:
+                site.ready_markdown = early.collect(world, vault.entries)
             for page in todo:
                 files[page.path] = _render_page(env, shared, page)
                 rendered.append(page.path)
@@ -502,7 +503,7 @@ class Builder:
         if self.live:
             self.view, self.places = (site, shared), {}
         else:
-            self._save(report, model=keys is None, signed=signed[0] if signed else None, sizes=sizes)
+            self._save(report, model=keys is None, signed=signed, sizes=sizes)
         if self.reading is not None:
             self.reading.pieces = []  # what the readers sent: in the saved model now, or never to be
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
@@ -636,11 +637,10 @@ def _render_chunk(chunk: range) -> list[tuple[str, bool, tuple[int, int] | None]
 
 
 def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, object], todo: list[Page],
-                         previous: set[str], meanwhile: Callable[[], None]
-                         ) -> list[tuple[str, bool, tuple[int, int] | None]]:
+                         previous: set[str]) -> list[tuple[str, bool, tuple[int, int] | None]]:
     """A whole build's pages rendered and written by one process per core (forked, so they share the
-    model without copying it), while this process does `meanwhile`. The marker lists the pages first,
-    so a build stopped halfway still knows them."""
+    model without copying it). The marker lists the pages first, so a build stopped halfway still
+    knows them."""
     global _JOB
     announce(out, previous | {page.path for page in todo})
     _compile(env, {page.template for page in todo})
@@ -649,7 +649,6 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
     try:
         with forked.Workers(lambda number: pickle.dumps(_render_chunk(pieces[number])), len(pieces),
                             os.cpu_count() or 2) as workers:
-            meanwhile()
             return [item for _number, done in workers.results() for item in pickle.loads(done)]
     finally:
         _JOB = None
@@ -731,10 +730,10 @@ def _early_write(found: int, done: object) -> None:
 
 
 class _EarlyMarkdown:
-    """While this process assembles the vault and works out its figures, the other cores would wait:
-    forked workers render the entries' bodies meanwhile, in the vault's order, for the entries' own
-    pages. What they finished is taken when the pages' workers start (the rest is theirs), and only
-    when [[links]] lead where the site's do (`link_world`).
+    """While this process assembles the vault, works out its figures, makes the data files and saves the
+    model, the other cores would wait: forked workers render the entries' bodies meanwhile, in the
+    vault's order, for the entries' own pages. What they finished is taken when the pages' workers
+    start (the rest is theirs), and only when [[links]] lead where the site's do (`link_world`).
 
     Each worker writes each piece it finishes, whole, to a file of its own in memory (`memfd_create`),
     and is killed when its work is taken: nothing waits on a worker, and a worker cut off halfway
