@@ -474,12 +474,14 @@ class Builder:
             # go on with the entries' bodies: done after the page workers start, it changed what they
             # still shared with this process (every object the model holds), which the kernel then
             # copied, page by page, for this process.
+            previous = read_manifest(self.out)
+            announce(self.out, previous | {page.path for page in todo})  # (and the folder made, for the model)
             files.update(self._data_files(site, vault, analysis, keys, rendered))
             if keys is None and not self.live:
                 signed = state.write_model(self.out, self._saved(vault, analysis))
             if early is not None:
                 site.ready_markdown = early.collect(world, vault.entries)
-            for path, written, seen in _render_in_processes(self.out, env, shared, todo, read_manifest(self.out)):
+            for path, written, seen in _render_in_processes(self.out, env, shared, todo, previous):
                 files[path] = None
                 if self.live:
                     files[path] = read_back[path] = (self.out / path).read_bytes()
@@ -639,10 +641,9 @@ def _render_chunk(chunk: range) -> list[tuple[str, bool, tuple[int, int] | None]
 def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, object], todo: list[Page],
                          previous: set[str]) -> list[tuple[str, bool, tuple[int, int] | None]]:
     """A whole build's pages rendered and written by one process per core (forked, so they share the
-    model without copying it). The marker lists the pages first, so a build stopped halfway still
-    knows them."""
+    model without copying it). The marker must list the pages first (`announce`), so that a build
+    stopped halfway still knows them; `previous` are the pages it listed before."""
     global _JOB
-    announce(out, previous | {page.path for page in todo})
     _compile(env, {page.template for page in todo})
     _JOB = (out, env, shared, todo, previous)
     pieces = chunks(len(todo), 50)

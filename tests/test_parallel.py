@@ -40,8 +40,10 @@ def test_workers_build_the_same_site_as_one_process(vault: Path, tmp_path: Path,
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
     calls: list[str] = []
     counted(monkeypatch, goalsite.build, "_render_in_processes", calls)
-    many = build(vault, tmp_path / "many", TODAY)
-    assert calls == ["_render_in_processes"]
+    counted(monkeypatch, goalsite.state, "write_model", calls)
+    many = build(vault, tmp_path / "many", TODAY)  # into a folder not made yet
+    assert calls == ["write_model", "_render_in_processes"]  # the model once, before the pages
+    assert goalsite.state.look(vault, tmp_path / "many", TODAY, load=True).saved is None  # unchanged: not needed
     assert sorted(many.rendered) == sorted(one.rendered) and len(many.rendered) == 32
     assert many.report.written == one.report.written and len(many.report.written) == 36
     assert site(tmp_path / "many") == site(tmp_path / "one")
