@@ -35,16 +35,17 @@ def write_message(fd: int, data: bytes) -> None:
         message = message[os.write(fd, message):]
 
 
-def read_messages(fd: int, at: int = 0) -> tuple[list[bytes], int]:
-    """The whole messages written to `fd` from `at` on, and where the first one not yet whole starts."""
+def read_messages(fd: int, at: int = 0) -> tuple[list[memoryview], int]:
+    """The whole messages written to `fd` from `at` on (views of one copy of them: tens of megabytes,
+    for an early Markdown worker's), and where the first one not yet whole starts."""
     data = memoryview(os.pread(fd, max(os.fstat(fd).st_size - at, 0), at))
-    found: list[bytes] = []
+    found: list[memoryview] = []
     start = 0
     while start + _HEAD <= len(data):
         size = int.from_bytes(data[start:start + _HEAD], "little")
         if start + _HEAD + size > len(data):
             break  # still being written, or cut off when its worker stopped
-        found.append(bytes(data[start + _HEAD:start + _HEAD + size]))
+        found.append(data[start + _HEAD:start + _HEAD + size])
         start += _HEAD + size
     return found, at + start
 
@@ -101,7 +102,7 @@ class Workers:
                 for message in messages:
                     task = int.from_bytes(message[:_TASK], "little")
                     done.add(task)
-                    yield task, message[_TASK:]
+                    yield task, bytes(message[_TASK:])
         self.stop()
         for task in range(self.tasks):
             if task not in done:  # its worker failed or was stopped: here it fails with its own error
