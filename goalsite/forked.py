@@ -7,7 +7,8 @@ are numbers in a pipe, which each worker takes four bytes at a time (a pipe hand
 asks for whole, to one reader); each result goes, whole and after its length, into a file in memory
 of the worker's own (`memfd_create`), and a byte into a second pipe says that one is there. The
 parent reads the results whenever it is ready, and does itself any task a worker left undone (one
-that failed there fails here too, with its own error, as it would have without workers).
+that failed there fails here too, with its own error, as it would have without workers). With no
+process or file to spare, the workers forked so far do the work, or with none, the parent alone.
 
 Only where `memfd_create` is (Linux); `available` says whether it is.
 """
@@ -68,11 +69,18 @@ class Workers:
             os.close(give)  # before any fork: a worker holding it open would never see the tasks end
             give = -1
             for _number in range(max(1, min(count, tasks))):
-                found = os.memfd_create("goalsite-work", os.MFD_CLOEXEC)
-                self.found.append(found)
-                worker = os.fork()
+                try:
+                    found = os.memfd_create("goalsite-work", os.MFD_CLOEXEC)
+                except OSError:  # no file to spare: the workers forked so far (or this process) do the work
+                    break
+                try:
+                    worker = os.fork()
+                except OSError:  # no process to spare: the same
+                    os.close(found)
+                    break
                 if worker == 0:
                     _work(work, take, found, said)
+                self.found.append(found)
                 self.workers.append(worker)
         except BaseException:
             self.stop()

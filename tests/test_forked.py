@@ -62,6 +62,18 @@ def test_a_task_of_a_worker_killed_halfway_is_done_here() -> None:
     assert no_process_left()
 
 
+def test_without_a_process_to_spare_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    fds = open_fds()
+
+    def no_fork() -> int:
+        raise OSError("no process to spare")
+
+    monkeypatch.setattr(forked.os, "fork", no_fork)
+    with forked.Workers(lambda task: str(os.getpid()).encode(), 5, 2) as workers:
+        assert sorted(workers.results()) == [(task, str(PARENT).encode()) for task in range(5)]
+    assert no_process_left() and open_fds() == fds
+
+
 def test_a_task_that_fails_everywhere_fails_here_with_its_own_error() -> None:
     fds = open_fds()
 
