@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 import os
 import pickle
-import signal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -794,11 +793,7 @@ class _EarlyMarkdown:
 
     def stop(self) -> None:
         """The workers killed where they are, and waited for."""
-        for worker in self.workers:
-            with contextlib.suppress(OSError):
-                os.kill(worker, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(worker, 0)
+        forked.end(self.workers)
         self.workers = []
 
     def close(self) -> None:

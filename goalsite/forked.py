@@ -118,16 +118,21 @@ class Workers:
 
     def stop(self) -> None:
         """The workers killed where they are (ended ones are only waited for), and their files closed."""
-        for worker in self.workers:
-            with contextlib.suppress(OSError):
-                os.kill(worker, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(worker, 0)
+        end(self.workers)
         self.workers = []
         for fd in [*self.found, self.ready]:
             if fd != -1:
                 os.close(fd)
         self.found, self.ready = [], -1
+
+
+def end(workers: list[int]) -> None:
+    """Forked processes killed where they are, and waited for (one that has ended is only waited for)."""
+    for worker in workers:
+        with contextlib.suppress(OSError):
+            os.kill(worker, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(worker, 0)
 
 
 def _work(work: Callable[[int], bytes], take: int, found: int, said: int) -> None:
