@@ -749,11 +749,18 @@ class _EarlyMarkdown:
         _EARLY = reading
         try:
             for number in range(workers):
-                found = os.memfd_create("goalsite-early", os.MFD_CLOEXEC)
-                self.found.append(found)
-                worker = os.fork()
+                try:
+                    found = os.memfd_create("goalsite-early", os.MFD_CLOEXEC)
+                except OSError:  # no file to spare: the pages render their own Markdown
+                    break
+                try:
+                    worker = os.fork()
+                except OSError:  # no process to spare: the same
+                    os.close(found)
+                    break
                 if worker == 0:  # the worker: it renders its share of the pieces, in order, and ends
                     _early_work(pieces[number::workers], found)
+                self.found.append(found)
                 self.workers.append(worker)
         finally:
             _EARLY = None

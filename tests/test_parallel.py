@@ -51,6 +51,28 @@ def test_workers_build_the_same_site_as_one_process(vault: Path, tmp_path: Path,
     assert again.report.written == () and again.report.unchanged == 36
 
 
+def test_without_a_process_to_spare_the_build_is_done_in_one(vault: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fork refused (no process to spare): the readers', the early Markdown workers' and the pages'
+    work is done in this process, and the site is the one workers build."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    spread = build(vault, tmp_path / "spread", TODAY)
+    forks: list[int] = []
+
+    def no_fork() -> int:
+        forks.append(1)
+        raise OSError("no process to spare")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    alone = build(vault, tmp_path / "alone", TODAY)
+    # The first reader, the early worker and the first page worker (both only with more than one core): each refused.
+    assert len(forks) == (3 if (os.cpu_count() or 1) > 1 else 1)
+    assert site(tmp_path / "alone") == site(tmp_path / "spread") and len(alone.rendered) == 32
+    assert sorted(alone.rendered) == sorted(spread.rendered) and no_process_left()
+
+
 def test_a_theme_error_in_a_worker_is_reported_plainly(vault: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     vault_with_entries(vault)
