@@ -749,15 +749,10 @@ class _EarlyMarkdown:
         _EARLY = reading
         try:
             for number in range(workers):
-                try:
-                    found = os.memfd_create("goalsite-early", os.MFD_CLOEXEC)
-                except OSError:  # no file to spare: the pages render their own Markdown
+                started = forked.fork_with_file("goalsite-early")
+                if started is None:  # no file or process to spare: the pages render their own Markdown
                     break
-                try:
-                    worker = os.fork()
-                except OSError:  # no process to spare: the same
-                    os.close(found)
-                    break
+                worker, found = started
                 if worker == 0:  # the worker: it renders its share of the pieces, in order, and ends
                     _early_work(pieces[number::workers], found)
                 self.found.append(found)

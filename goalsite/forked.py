@@ -69,15 +69,10 @@ class Workers:
             os.close(give)  # before any fork: a worker holding it open would never see the tasks end
             give = -1
             for _number in range(max(1, min(count, tasks))):
-                try:
-                    found = os.memfd_create("goalsite-work", os.MFD_CLOEXEC)
-                except OSError:  # no file to spare: the workers forked so far (or this process) do the work
+                started = fork_with_file("goalsite-work")
+                if started is None:  # the workers forked so far (or this process) do the work
                     break
-                try:
-                    worker = os.fork()
-                except OSError:  # no process to spare: the same
-                    os.close(found)
-                    break
+                worker, found = started
                 if worker == 0:
                     _work(work, take, found, said)
                 self.found.append(found)
@@ -124,6 +119,20 @@ class Workers:
             if fd != -1:
                 os.close(fd)
         self.found, self.ready = [], -1
+
+
+def fork_with_file(name: str) -> tuple[int, int] | None:
+    """A file in memory (`name` shows in /proc), then a forked process that writes to it: (0, the file) in
+    that process, (its id, the file) in this one. None when there is no file or process to spare."""
+    try:
+        found = os.memfd_create(name, os.MFD_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return os.fork(), found
+    except OSError:
+        os.close(found)
+        return None
 
 
 def end(workers: list[int]) -> None:

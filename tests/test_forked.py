@@ -62,13 +62,15 @@ def test_a_task_of_a_worker_killed_halfway_is_done_here() -> None:
     assert no_process_left()
 
 
-def test_without_a_process_to_spare_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("refused", ["fork", "memfd_create"])
+def test_without_a_process_or_file_to_spare_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch,
+                                                                  refused: str) -> None:
     fds = open_fds()
 
-    def no_fork() -> int:
-        raise OSError("no process to spare")
+    def none_to_spare(*_args: object) -> int:
+        raise OSError("none to spare")
 
-    monkeypatch.setattr(forked.os, "fork", no_fork)
+    monkeypatch.setattr(forked.os, refused, none_to_spare)
     with forked.Workers(lambda task: str(os.getpid()).encode(), 5, 2) as workers:
         assert sorted(workers.results()) == [(task, str(PARENT).encode()) for task in range(5)]
     assert no_process_left() and open_fds() == fds
