@@ -24,7 +24,6 @@ from goalsite.load import (
     Progress,
     Reading,
     assemble,
-    can_fork,
     chunks,
     entries_read,
     entry_alone,
@@ -466,9 +465,9 @@ class Builder:
         read_back: dict[str, bytes | None] = {}  # of those, what a live builder read back to serve
         signed: bytes | None = None  # the model's signature, when written before the pages
         sizes: dict[str, tuple[int, int]] = {}  # size and time of each page the workers wrote or kept
-        # Forked workers for a whole build: never once a watcher's threads run (`can_fork`), so a live
+        # Forked workers for a whole build: never once a watcher's threads run (`forked.available`), so a live
         # builder uses them for its first build only, and reads back what they wrote to serve it.
-        if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and can_fork():
+        if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and forked.available():
             # This process's own share first, the data files and the saved model, while the early workers
             # go on with the entries' bodies: done after the page workers start, it changed what they
             # still shared with this process (every object the model holds), which the kernel then
@@ -764,7 +763,7 @@ class _EarlyMarkdown:
     def start(cls, reading: Reading) -> _EarlyMarkdown | None:
         """Workers started, or None: for a small vault, with one core, or where forking is not safe."""
         workers = (os.cpu_count() or 1) - 1
-        if len(reading.files) < PARALLEL_FROM or workers < 1 or not can_fork():
+        if len(reading.files) < PARALLEL_FROM or workers < 1 or not forked.available():
             return None
         return cls(reading, workers)
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator
 
 _TASK = 4  # bytes of a task's number in the tasks' pipe
@@ -25,8 +27,16 @@ _HEAD = 8  # bytes of a message's length, before the message
 _PIPE_HOLDS = 65536  # what a pipe holds before a write waits (Linux's least): every task is written at once
 
 
+def may_fork() -> bool:
+    """Whether this process may fork: not on macOS (whose system libraries may not survive it), nor from
+    a process that runs other threads."""
+    return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
+
+
 def available() -> bool:
-    return hasattr(os, "memfd_create") and hasattr(os, "fork")
+    """Whether work may be spread over workers here: this process may fork, and they can write their
+    results to files in memory."""
+    return hasattr(os, "memfd_create") and may_fork()
 
 
 def write_message(fd: int, data: bytes) -> None:

@@ -6,8 +6,6 @@ import datetime as dt
 import hashlib
 import os
 import pickle
-import sys
-import threading
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -128,7 +126,7 @@ class Reading:
         # What finding the files says (a sync tool's conflict copy appeared, a link out of the vault went)
         # changes the vault as an edit does, though no file that is read changed.
         changed |= {problem.location.file for problem in was_found.symmetric_difference(problems)}
-        if not self.files and len(sources) >= PARALLEL_FROM and can_fork():  # a first read (live or not)
+        if not self.files and len(sources) >= PARALLEL_FROM and forked.available():  # a first read (live or not)
             for source in sources:
                 self.sources[source.rel] = source
             self.pieces = _read_in_processes(sources, self.settings, progress, meanwhile)
@@ -176,13 +174,6 @@ def _read(source: SourceFile, settings: Settings, old: FileRead | None = None) -
     return FileRead(signature, digest, parse_document(source, data, settings))
 
 
-def can_fork() -> bool:
-    """Whether work may be spread over forked processes: only where fork is safe (not on macOS, whose
-    system libraries may not survive it), where the workers can hand back their work (`forked`), and
-    only from a process with no other thread."""
-    return sys.platform != "darwin" and forked.available() and threading.active_count() == 1
-
-
 def chunks(count: int, smallest: int) -> list[range]:
     """`range(count)` cut into pieces for a pool of workers, each an eighth of what is left per core and
     none smaller than `smallest`: large pieces first, then smaller and smaller, so that the workers
@@ -202,8 +193,8 @@ Piece = tuple[bytes, list[tuple[str, FileRead]]]  # what a reader sent, pickled,
 
 
 def _read_chunk(chunk: range) -> bytes:
-    """In a reader: some files read and parsed, pickled here (the pool would pickle them anyway) so that
-    the parent keeps the bytes for the saved model as well as what they hold."""
+    """In a reader: some files read and parsed, pickled (as they go back to the parent) so that the
+    parent keeps the bytes for the saved model as well as what they hold."""
     assert _JOB is not None
     sources, settings = _JOB
     with collector_paused():

@@ -26,13 +26,12 @@ import pickle
 import secrets
 import select
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from goalsite import __version__
+from goalsite import __version__, forked
 from goalsite.config import Settings, load_settings, today_in
 from goalsite.errors import Problem
 from goalsite.model import Entry, collector_paused
@@ -423,7 +422,7 @@ def look(vault_path: Path | str, output: Path | str | None, today: dt.date | Non
         return seen
     if summary.today != (today or today_in(settings)) or summary.theme != signature(theme_folders(root, settings.theme)):
         return seen
-    if load and _can_fork():
+    if load and forked.may_fork():
         _look_while_loading(seen, meanwhile)
     else:
         _look_at_files(seen)
@@ -438,12 +437,6 @@ def _look_at_files(seen: Look) -> None:
         return
     sources, problems = seen.listing = discover(seen.root, seen.settings, seen.out)
     seen.unchanged = listing_digest(sources, seen.setting_problems + problems) == seen.summary.sources
-
-
-def _can_fork() -> bool:
-    """Whether this process may fork, as `load.can_fork` says, but for the files in memory that only its
-    workers write to (this process's look answers through a pipe)."""
-    return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
 _UNCHANGED, _CHANGED = b"=", b"~"  # the looking process's first byte; after `_CHANGED`, what it saw, pickled
