@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
@@ -416,3 +418,24 @@ def shape(saved: goalsite.state.Saved) -> tuple[object, ...]:
     reading = saved.reading
     return (saved.vault, reading.files, reading.sources, saved.analysis, saved.goal_cache,
             saved.csv_rows, saved.link_world)
+
+
+def test_a_build_keeps_its_objects_until_the_next_build_starts(vault: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freeing the model as a build ends would write to every page of memory its workers shared, for a
+    process about to end: the last build's builder and view are kept, and let go when the next one starts."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    build(vault, tmp_path / "one", TODAY)
+    builder = goalsite.build._LAST[0]
+    assert builder.rendered_with is not None
+    view, pages = builder.rendered_with
+    assert len(pages) == 28 and view.vault is builder.vault  # (and 4 data files)
+    gone = weakref.ref(builder), weakref.ref(view)
+    del builder, view, pages
+    gc.collect()
+    assert all(ref() is not None for ref in gone)  # held after the build
+    build(vault, tmp_path / "two", TODAY)
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None]  # let go by the next
+    assert goalsite.build._LAST[0].out == tmp_path / "two"
