@@ -10,7 +10,7 @@ import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import jinja2
 
@@ -729,14 +729,30 @@ def _early_work(pieces: list[range], found: int) -> NoReturn:
             for chunk in pieces:
                 html = [render_markdown(entries[index].body, resolve, root, strict, links).encode("utf-8")
                         for index in chunk]
-                _early_write(found, (chunk.start, entries[chunk.start].file, html))
+                _early_write(found, (chunk.start, entries[chunk.start].file), html)
         status = 0
     finally:
         os._exit(status)  # never the parent's exit handlers, nor its buffered output
 
 
-def _early_write(found: int, done: object) -> None:
-    forked.write_message(found, pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
+def _early_write(found: int, done: object, parts: list[bytes] | None = None) -> None:
+    """`done` pickled, then `parts` as they are: a piece's HTML, which this process reads back as views
+    of the one copy it reads (`_early_read`), rather than as new bytes, page after new page."""
+    parts = parts or []
+    head = pickle.dumps((done, [len(part) for part in parts]), protocol=pickle.HIGHEST_PROTOCOL)
+    forked.write_message(found, b"".join([len(head).to_bytes(4, "little"), head, *parts]))
+
+
+def _early_read(message: memoryview) -> tuple[object, list[memoryview]]:
+    """What `_early_write` wrote: what was pickled, and the parts."""
+    size = int.from_bytes(message[:4], "little")
+    done, lengths = pickle.loads(message[4:4 + size])
+    parts = []
+    at = 4 + size
+    for length in lengths:
+        parts.append(message[at:at + length])
+        at += length
+    return done, parts
 
 
 class _EarlyMarkdown:
@@ -778,22 +794,22 @@ class _EarlyMarkdown:
             return None
         return cls(reading, workers)
 
-    def collect(self, world: object, entries: tuple[Entry, ...]) -> dict[int, bytes]:
+    def collect(self, world: object, entries: tuple[Entry, ...]) -> dict[int, memoryview]:
         """The HTML finished so far, by the entry's place among `entries` (the vault's, in the order the
         workers rendered them), when the site's `world` is the one the workers rendered in; else none.
         The workers are stopped either way, so that this process may fork again."""
         self.stop()
-        ready: dict[int, bytes] = {}
+        ready: dict[int, memoryview] = {}
         try:
             for found in self.found:
                 messages, _end = forked.read_messages(found)  # all but the piece it was writing when stopped
                 for number, message in enumerate(messages):
-                    done = pickle.loads(message)
+                    done, html = _early_read(message)
                     if number == 0:  # where its links lead
                         if done != world:
                             return {}
                     else:
-                        start, first, html = done
+                        start, first = cast(tuple[int, str], done)
                         if start >= len(entries) or entries[start].file != first:
                             return {}
                         ready.update(enumerate(html, start))

@@ -189,7 +189,7 @@ def chunks(count: int, smallest: int) -> list[range]:
 
 
 _JOB: tuple[list[SourceFile], Settings] | None = None  # what forked readers read: inherited, never pickled
-Piece = tuple[bytes, list[tuple[str, FileRead]]]  # what a reader sent, pickled, and what that holds
+Piece = tuple[bytes | memoryview, list[tuple[str, FileRead]]]  # what a reader sent, pickled, and what that holds
 
 
 def _read_chunk(chunk: range) -> bytes:

@@ -326,7 +326,7 @@ class _Signed:
     def __init__(self, handle: BinaryIO, mac: hmac.HMAC) -> None:
         self.handle, self.mac = handle, mac
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         self.mac.update(data)
         return self.handle.write(data)
 

@@ -254,7 +254,7 @@ class Site:
         self.markdown_cache: dict[tuple[str, str], str] = {}  # a Builder shares its own between builds
         # Entries' bodies rendered for their own pages before this site was made, in UTF-8, by the entry's
         # place: good only in this site's `link_world` (the builder checks).
-        self.ready_markdown: dict[int, bytes] = {}
+        self.ready_markdown: dict[int, memoryview] = {}  # entries' bodies rendered early, in UTF-8
         self.counts = count_problems(vault.problems)
 
     # -- addresses -----------------------------------------------------------------------------
@@ -615,7 +615,7 @@ class Site:
                         if value.number is not None and name not in reserved]
         return {
             "entry": self.entry_summary(entry),
-            "body": ready.decode("utf-8") if (ready := self.ready_markdown.get(index)) is not None
+            "body": str(ready, "utf-8") if (ready := self.ready_markdown.get(index)) is not None
             and entries[index] is entry else self.markdown(entry.body, page),
             "coping": entry.coping,
             "measurements": measurements,

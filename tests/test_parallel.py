@@ -254,8 +254,8 @@ def test_bodies_rendered_early_are_what_each_page_would_render(vault: Path, tmp_
     site_ = goalsite.build.Site(one.vault, one.analysis)
     page = goalsite.views.PageInfo("journal/2026-11-11.html", "", "")
     for place, entry in enumerate(one.vault.entries):
-        assert handed[0][place].decode("utf-8") == site_.markdown(entry.body, page)
-    assert '<a class="internal" href="../journal/2026-11-02.html"' in handed[0][11].decode("utf-8")
+        assert str(handed[0][place], "utf-8") == site_.markdown(entry.body, page)
+    assert '<a class="internal" href="../journal/2026-11-02.html"' in str(handed[0][11], "utf-8")
     assert site(tmp_path / "many") == site(tmp_path / "one")
     assert many.report.written == one.report.written
 
