@@ -21,6 +21,7 @@ from goalsite.errors import Problem, Severity, UsageError
 from goalsite.export import CsvCache, goals_json, measurements_csv
 from goalsite.load import (
     FileRead,
+    Piece,
     Progress,
     Reading,
     assemble,
@@ -157,7 +158,7 @@ class Builder:
         self.figures_current = False  # the vault's goals and analysis are the last build's, not an older model's
         self.model_analysis: Analysis | None = None  # the analysis in the model file, while it is the last build's
         self.theme_ready = False  # the theme was found and compiled for this build already (`_prepare_theme`)
-        self.rendered_with: tuple[Site, list[Page]] | None = None  # the last render's view and pages
+        self.rendered_with: tuple[Site, list[Page], list[Piece]] | None = None  # the last render's view and pages
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
@@ -514,8 +515,9 @@ class Builder:
             self.view, self.places = (site, shared), {}
         else:
             self._save(report, model=keys is None, signed=signed, sizes=sizes)
-            self.rendered_with = (site, todo)  # let go with the builder (see `_LAST`), or at its next render
         if self.reading is not None:
+            if not self.live:  # let go with the builder (see `_LAST`), or at its next render
+                self.rendered_with = (site, todo, self.reading.pieces)
             self.reading.pieces = []  # what the readers sent: in the saved model now, or never to be
         return BuildResult(vault, analysis, self.out, report, tuple(rendered))
 

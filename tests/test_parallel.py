@@ -426,13 +426,16 @@ def test_a_build_keeps_its_objects_until_the_next_build_starts(vault: Path, tmp_
     process about to end: the last build's builder and view are kept, and let go when the next one starts."""
     vault_with_entries(vault)
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
     build(vault, tmp_path / "one", TODAY)
     builder = goalsite.build._LAST[0]
     assert builder.rendered_with is not None
-    view, pages = builder.rendered_with
+    view, pages, pieces = builder.rendered_with
     assert len(pages) == 28 and view.vault is builder.vault  # (and 4 data files)
+    assert sorted(rel for _sent, held in pieces for rel, _read in held) == sorted(builder.reading.files)
+    assert builder.reading.pieces == []  # (the model took them)
     gone = weakref.ref(builder), weakref.ref(view)
-    del builder, view, pages
+    del builder, view, pages, pieces
     gc.collect()
     assert all(ref() is not None for ref in gone)  # held after the build
     build(vault, tmp_path / "two", TODAY)
