@@ -25,12 +25,12 @@ from goalsite.load import (
     Progress,
     Reading,
     assemble,
+    bodies_read,
     chunks,
-    entries_read,
     entry_alone,
     goals_of,
-    goals_read,
     note_names,
+    write_bodies,
 )
 from goalsite.markup import link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Vault, collector_paused
@@ -351,11 +351,13 @@ class Builder:
         else:
             self.reading.setting_problems = setting_problems
         self.theme_ready = False
-        self.reading.reread(None, self.progress, meanwhile=lambda: self._prepare_theme(settings))
-        today = self.fixed_today or today_in(settings)
-        early = _EarlyMarkdown.start(self.reading) if not self.live else None
+        early = _EarlyMarkdown.start(settings.strict_line_breaks) if not self.live else None
         try:
-            return self._render(assemble(self.reading, today), today, None, early=early)
+            self.reading.reread(None, self.progress, meanwhile=lambda: self._prepare_theme(settings),
+                                bodies=early.inbox if early is not None else None)
+            today = self.fixed_today or today_in(settings)
+            going = early if early is not None and early.go(self.reading) else None
+            return self._render(assemble(self.reading, today), today, None, early=going)
         finally:
             if early is not None:
                 early.close()
@@ -706,29 +708,27 @@ def _laid_over(vault: Vault, drift: dict[str, tuple[SourceFile, FileRead] | None
 EARLY_PIECE = 25  # entry bodies an early worker renders at a time: what it may have begun when stopped
 
 
-# What a forked early worker reads: set just before it starts, so it inherits it (nothing is pickled).
-_EARLY: Reading | None = None
-
-
-def _early_work(pieces: list[range], found: int) -> NoReturn:
-    """In an early worker: where [[links]] lead, worked out from what was read as the site will work it
-    out (for the site to compare with its own), then each piece of entries' bodies rendered for their own
-    pages, in UTF-8 (half the size of a str of non-ASCII text). Each is written whole, in one go, to
+def _early_work(inbox: int, go: int, number: int, workers: int, strict: bool, found: int) -> NoReturn:
+    """In an early worker, once this process says go (else it ends): the goals and the entries' bodies
+    the readers added to `inbox`, where [[links]] lead, worked out from them as the site will work it out
+    (for the site to compare with its own), then its share of the pieces of bodies rendered for their
+    own pages, in UTF-8 (half the size of a str of non-ASCII text). Each is written whole, in one go, to
     `found`, after the length of what follows."""
     status = 1
     try:
-        assert _EARLY is not None
+        if os.read(go, 1) != b"g":  # the build ended first, or found too few files to need this
+            os._exit(0)
         with collector_paused():
-            entries = entries_read(_EARLY)
-            goals = goals_read(_EARLY)
+            goals, entries = bodies_read(forked.read_messages(inbox)[0])
+            count = len(entries)
+            pieces = [range(start, min(start + EARLY_PIECE, count)) for start in range(0, count, EARLY_PIECE)]
             paths = entry_paths(entries)
             notes = note_paths(entries, paths)
-            strict = _EARLY.settings.strict_line_breaks
             root = PageInfo(paths[entries[0].file], "", "").root if entries else ""  # every entry's page is as deep
             resolve = functools.partial(resolve_link, goal_keys=goal_keys(goals), notes=notes)
             links: dict[tuple[str, str], str] = {}
             _early_write(found, link_world(goals, notes, strict))
-            for chunk in pieces:
+            for chunk in pieces[number::workers]:
                 html = [render_markdown(entries[index].body, resolve, root, strict, links).encode("utf-8")
                         for index in chunk]
                 _early_write(found, (chunk.start, entries[chunk.start].file), html)
@@ -763,38 +763,70 @@ class _EarlyMarkdown:
     vault's order, for the entries' own pages. What they finished is taken when the pages' workers
     start (the rest is theirs), and only when [[links]] lead where the site's do (`link_world`).
 
+    They are forked before the vault is read, and wait: the readers add the bodies to a file in memory
+    (`inbox`), and this process says go once all is read. Forked later, they would share the vault's
+    objects with this process, and the kernel would copy, for one of the two, each page of memory
+    either of them then wrote (a reference counted is a write): most of the model, twice.
+
     Each worker writes each piece it finishes, whole, to a file of its own in memory (`memfd_create`),
     and is killed when its work is taken: nothing waits on a worker, and a worker cut off halfway
     through a piece leaves that piece unfinished, never a lock held (as a pool's workers, stopped while
     sending, may)."""
 
-    def __init__(self, reading: Reading, workers: int) -> None:
-        global _EARLY
-        count = sum(1 for read in reading.files.values() if read.parsed.entry)
-        pieces = [range(start, min(start + EARLY_PIECE, count)) for start in range(0, count, EARLY_PIECE)]
+    def __init__(self, strict_line_breaks: bool, workers: int) -> None:
         self.found: list[int] = []
         self.workers: list[int] = []
-        _EARLY = reading
+        import fcntl  # (here: only where files in memory are, Linux)
+
+        self.inbox = os.memfd_create("goalsite-bodies", os.MFD_CLOEXEC)
+        self.go_pipe = -1
+        try:
+            fcntl.fcntl(self.inbox, fcntl.F_SETFL, fcntl.fcntl(self.inbox, fcntl.F_GETFL) | os.O_APPEND)  # all readers add
+            wait, self.go_pipe = os.pipe()
+        except BaseException:
+            self.close()
+            raise
         try:
             for number in range(workers):
                 started = forked.fork_with_file("goalsite-early")
                 if started is None:  # no file or process to spare: the pages render their own Markdown
                     break
                 worker, found = started
-                if worker == 0:  # the worker: it renders its share of the pieces, in order, and ends
-                    _early_work(pieces[number::workers], found)
+                if worker == 0:  # the worker: it waits, renders its share of the pieces, in order, and ends
+                    os.close(self.go_pipe)
+                    _early_work(self.inbox, wait, number, workers, strict_line_breaks, found)
                 self.found.append(found)
                 self.workers.append(worker)
+        except BaseException:
+            self.close()
+            raise
         finally:
-            _EARLY = None
+            os.close(wait)
 
     @classmethod
-    def start(cls, reading: Reading) -> _EarlyMarkdown | None:
-        """Workers started, or None: for a small vault, with one core, or where forking is not safe."""
+    def start(cls, strict_line_breaks: bool) -> _EarlyMarkdown | None:
+        """Workers started, waiting for the vault to be read, or None: with one core, or where forking is
+        not safe."""
         workers = (os.cpu_count() or 1) - 1
-        if len(reading.files) < PARALLEL_FROM or workers < 1 or not forked.available():
+        if workers < 1 or not forked.available():
             return None
-        return cls(reading, workers)
+        try:
+            return cls(strict_line_breaks, workers)
+        except OSError:  # no file or pipe to spare: the pages render their own Markdown
+            return None
+
+    def go(self, reading: Reading) -> bool:
+        """The vault is read: the workers start (with what was read here, when the readers did not add
+        it). False, and the workers stopped, for a small vault."""
+        if len(reading.files) < PARALLEL_FROM:
+            self.close()
+            return False
+        if not reading.pieces:  # read here
+            write_bodies(self.inbox, reading.files.items())
+        os.write(self.go_pipe, b"g" * len(self.workers))
+        os.close(self.go_pipe)
+        self.go_pipe = -1
+        return True
 
     def collect(self, world: object, entries: tuple[Entry, ...]) -> dict[int, memoryview]:
         """The HTML finished so far, by the entry's place among `entries` (the vault's, in the order the
@@ -828,10 +860,14 @@ class _EarlyMarkdown:
 
     def close(self) -> None:
         """The workers stopped and their files let go (a build that fails before `collect` calls this)."""
+        if self.go_pipe != -1:  # the workers end at once, if they still wait
+            os.close(self.go_pipe)
+            self.go_pipe = -1
         self.stop()
-        for found in self.found:
-            os.close(found)
-        self.found = []
+        for fd in [*self.found, self.inbox]:
+            if fd != -1:
+                os.close(fd)
+        self.found, self.inbox = [], -1
 
 
 class _NoteNames:

@@ -9,6 +9,7 @@ import pickle
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple, Protocol
 
 from goalsite import forked
 from goalsite.config import Settings, did_you_mean, load_settings, today_in
@@ -74,10 +75,11 @@ class Reading:
 
     def reread(self, hints: Iterable[Path] | None = None, progress: Progress | None = None,
                listing: tuple[list[SourceFile], list[Problem]] | None = None,
-               meanwhile: Callable[[], None] | None = None) -> set[str]:
+               meanwhile: Callable[[], None] | None = None, bodies: int | None = None) -> set[str]:
         """Read again what `hints` (changed paths) may have touched, or everything; the files that changed.
         `listing` is what a whole scan (`discover`) just found, when the caller has it. `meanwhile` is
-        this process's own work while forked workers read (it is called only when they do)."""
+        this process's own work while forked workers read (it is called only when they do); each of them
+        also adds what it read to the file `bodies`, when given (`write_bodies`)."""
         hinted: set[str] = set()
         if hints is None:
             scan: list[tuple[str, bool]] = [("", True)]
@@ -129,7 +131,7 @@ class Reading:
         if not self.files and len(sources) >= PARALLEL_FROM and forked.available():  # a first read (live or not)
             for source in sources:
                 self.sources[source.rel] = source
-            self.pieces = _read_in_processes(sources, self.settings, progress, meanwhile)
+            self.pieces = _read_in_processes(sources, self.settings, progress, meanwhile, bodies)
             for _sent, held in self.pieces:
                 self.files.update(held)
             return changed | {source.rel for source in sources}
@@ -188,7 +190,8 @@ def chunks(count: int, smallest: int) -> list[range]:
     return pieces
 
 
-_JOB: tuple[list[SourceFile], Settings] | None = None  # what forked readers read: inherited, never pickled
+# What forked readers read, and where they add the bodies (`write_bodies`): inherited, never pickled.
+_JOB: tuple[list[SourceFile], Settings, int | None] | None = None
 Piece = tuple[bytes | memoryview, list[tuple[str, FileRead]]]  # what a reader sent, pickled, and what that holds
 
 
@@ -196,18 +199,20 @@ def _read_chunk(chunk: range) -> bytes:
     """In a reader: some files read and parsed, pickled (as they go back to the parent) so that the
     parent keeps the bytes for the saved model as well as what they hold."""
     assert _JOB is not None
-    sources, settings = _JOB
+    sources, settings, bodies = _JOB
     with collector_paused():
         read = [(sources[index].rel, _read(sources[index], settings)) for index in chunk]
+        if bodies is not None:
+            write_bodies(bodies, read)
         return pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read_in_processes(sources: list[SourceFile], settings: Settings, progress: Progress | None,
-                       meanwhile: Callable[[], None] | None = None) -> list[Piece]:
+                       meanwhile: Callable[[], None] | None = None, bodies: int | None = None) -> list[Piece]:
     """A first whole read spread over one forked process per core; each sends back what it parsed,
     while this process does `meanwhile`."""
     global _JOB
-    _JOB = (sources, settings)
+    _JOB = (sources, settings, bodies)
     pieces = chunks(len(sources), 100)
     found: dict[int, Piece] = {}
     done = 0
@@ -257,6 +262,44 @@ def _goals_read(reading: Reading) -> list[Goal]:
 def goals_of(reading: Reading, entries: list[Entry] | tuple[Entry, ...]) -> tuple[Goal, ...]:
     """The vault's goals as `assemble` makes them from what was read, given its linked entries."""
     return tuple(_with_start(goal, entries) for goal in goals_read(reading))
+
+
+class Body(NamedTuple):
+    """What rendering an entry's body needs of it, besides the vault's goals (`write_bodies`)."""
+
+    file: str
+    date: dt.date
+    sort_key: tuple[dt.date, str, str]
+    body: str
+
+
+def write_bodies(fd: int, read: Iterable[tuple[str, FileRead]]) -> None:
+    """The goals read and each entry's `Body`, added to the file `fd` (one message, whole: several
+    readers add to it at once, in append mode) for the early Markdown workers, which have not the
+    vault's objects: forked before it was read, they share none of its memory (a worker forked after,
+    sharing it, had the kernel copy each page either process then wrote, for the other: a fifth of the
+    build's page faults at 10,000 entries)."""
+    goals, entries = [], []
+    for rel, one in read:
+        if one.parsed.goal is not None:
+            goals.append((rel, one.parsed.goal))
+        if (entry := one.parsed.entry) is not None:
+            entries.append((entry.file, entry.date, entry.sort_key, entry.body))
+    forked.write_message(fd, pickle.dumps((goals, entries), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def bodies_read(messages: Iterable[memoryview]) -> tuple[list[Goal], list[Body]]:
+    """What `write_bodies` wrote: the goals (each id once, as `goals_read` gives them) and the entries'
+    bodies, in the vault's order (as `entries_read`)."""
+    goals: list[tuple[str, Goal]] = []
+    entries: list[Body] = []
+    for message in messages:
+        more_goals, more_entries = pickle.loads(message)
+        goals.extend(more_goals)
+        entries.extend(Body(*entry) for entry in more_entries)
+    goals.sort(key=lambda pair: pair[0])
+    entries.sort(key=lambda entry: entry.sort_key)
+    return _unique_goals([goal for _rel, goal in goals], []), entries
 
 
 def goals_read(reading: Reading) -> list[Goal]:
@@ -340,7 +383,17 @@ def entry_alone(parsed: Parsed, goal_ids: frozenset[str], notes: Container[str])
     return done.entry, [*parsed.problems, *done.problems, *_unknown_links(done, notes)]
 
 
-def note_names(entry: Entry) -> tuple[str, str]:
+class Dated(Protocol):
+    """An entry, or what is known of one before the vault is assembled (`Body`)."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def date(self) -> dt.date: ...
+
+
+def note_names(entry: Dated) -> tuple[str, str]:
     """The names a [[link]] may give an entry: its file's name and its date."""
     return entry.file.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower(), entry.date.isoformat()
 

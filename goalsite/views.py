@@ -23,7 +23,7 @@ from goalsite.analysis import Analysis, GoalAnalysis, QuestionnaireResult, exact
 from goalsite.charts import Band, Chart, Line, line_chart, number_text, timeline_chart, year_pixels
 from goalsite.errors import Problem, Severity, count_problems
 from goalsite.export import number
-from goalsite.load import note_names
+from goalsite.load import Dated, note_names
 from goalsite.markup import link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Goal, Vault
 from goalsite.smart import letter_grades
@@ -184,7 +184,7 @@ def chart_context(chart: Chart) -> dict[str, Any]:
             "css_class": chart.css_class}
 
 
-def entry_paths(entries: Iterable[Entry]) -> dict[str, str]:
+def entry_paths(entries: Iterable[Dated]) -> dict[str, str]:
     """Each entry's page by its file: journal/2026-11-21.html, then -2, -3 … for more entries that day,
     in the vault's order (by time)."""
     paths: dict[str, str] = {}
@@ -200,7 +200,7 @@ def entry_paths(entries: Iterable[Entry]) -> dict[str, str]:
     return paths
 
 
-def note_paths(entries: Iterable[Entry], paths: dict[str, str]) -> dict[str, str]:
+def note_paths(entries: Iterable[Dated], paths: dict[str, str]) -> dict[str, str]:
     """The page a [[link]] to an entry leads to, by the names it may give (`note_names`): the first entry wins."""
     notes: dict[str, str] = {}
     for entry in entries:

@@ -19,6 +19,7 @@ import goalsite.load
 import goalsite.state
 import goalsite.views
 from conftest import no_process_left, snapshot, write
+from goalsite import forked
 from goalsite.build import build
 from goalsite.errors import UsageError
 from goalsite.state import STATE_FILES
@@ -270,12 +271,14 @@ def test_early_bodies_are_used_only_where_links_lead_the_same_way(vault: Path, t
     reading.reread(None)
     one = build(vault, tmp_path / "one", TODAY)
     world = goalsite.build.Site(one.vault, one.analysis).link_world()
-    early = goalsite.build._EarlyMarkdown(reading, 1)
+    early = goalsite.build._EarlyMarkdown(False, 1)
+    assert early.go(reading)
     time.sleep(1.0)
     assert early.collect((frozenset(), *world[1:]), one.vault.entries) == {}  # type: ignore[index]
     assert threading.active_count() == 1 and no_process_left()
     for workers in (1, 2):  # with more cores, more workers share the pieces
-        early = goalsite.build._EarlyMarkdown(reading, workers)
+        early = goalsite.build._EarlyMarkdown(False, workers)
+        assert early.go(reading)
         time.sleep(1.0)
         assert sorted(early.collect(world, one.vault.entries)) == list(range(11))
         assert threading.active_count() == 1 and no_process_left()
@@ -302,7 +305,8 @@ def test_a_piece_cut_off_when_the_workers_stop_is_left_to_the_pages(vault: Path,
         return render(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(goalsite.build, "render_markdown", stuck)
-    early = goalsite.build._EarlyMarkdown(reading, 1)
+    early = goalsite.build._EarlyMarkdown(False, 1)
+    assert early.go(reading)
     time.sleep(1.0)
     began = time.monotonic()
     assert sorted(early.collect(world, one.vault.entries)) == [0, 1, 2, 3]
@@ -339,7 +343,7 @@ def test_a_build_that_fails_before_the_render_stops_its_early_workers(vault: Pat
     started: list[goalsite.build._EarlyMarkdown] = []
     start = goalsite.build._EarlyMarkdown.start
     monkeypatch.setattr(goalsite.build._EarlyMarkdown, "start",
-                        staticmethod(lambda reading: started.append(start(reading)) or started[-1]))  # type: ignore[func-returns-value]
+                        staticmethod(lambda strict: started.append(start(strict)) or started[-1]))  # type: ignore[func-returns-value]
     files = len(os.listdir("/proc/self/fd"))
     with pytest.raises(RuntimeError, match="analysis failed"):
         build(vault, tmp_path / "site", TODAY)
@@ -442,3 +446,54 @@ def test_a_build_keeps_its_objects_until_the_next_build_starts(vault: Path, tmp_
     gc.collect()
     assert [ref() for ref in gone] == [None, None]  # let go by the next
     assert goalsite.build._LAST[0].out == tmp_path / "two"
+
+
+def test_the_readers_hand_the_early_workers_every_body_in_the_vaults_order(vault: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early workers are forked before the vault is read (sharing none of its objects): the readers
+    add what they need to a file in memory, and from it they find the goals and entries `assemble` will."""
+    vault_with_entries(vault)
+    write(vault, "goals/sleep2.md", "---\nid: sleep\ntitle: Said twice\n---\n")  # the first file keeps the id
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.load, "chunks", lambda count, smallest: [range(n, n + 1) for n in range(count)])
+    inbox = os.memfd_create("bodies")
+    try:
+        reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
+        reading.reread(None, bodies=inbox)
+        assert len(reading.pieces) == 14  # read by forked readers, a file at a time
+        goals, bodies = goalsite.load.bodies_read(forked.read_messages(inbox)[0])
+    finally:
+        os.close(inbox)
+    assert goals == goalsite.load.goals_read(reading)
+    assert [(goal.id, goal.file) for goal in goals] == [("sleep", "goals/sleep.md"), ("walks", "goals/walks.md")]
+    entries = goalsite.load.entries_read(reading)
+    assert len(entries) == 11 and bodies == [(entry.file, entry.date, entry.sort_key, entry.body) for entry in entries]
+
+
+def test_early_workers_wait_for_the_read_and_end_without_it(vault: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked before the read, the early workers wait: a vault found too small, or a build that fails
+    while reading, ends them at once, leaving no process and no open file."""
+    vault_with_entries(vault)
+    files = len(os.listdir("/proc/self/fd"))
+    early = goalsite.build._EarlyMarkdown(False, 2)
+    assert len(early.workers) == 2 and not no_process_left()
+    reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
+    reading.reread(None)
+    began = time.monotonic()
+    assert not early.go(reading)  # 13 files: the pages render their own Markdown
+    assert time.monotonic() - began < 5 and no_process_left() and len(os.listdir("/proc/self/fd")) == files
+
+    def broken(self: object, settings: object) -> None:
+        raise RuntimeError("the theme failed while the readers read")
+
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.build.Builder, "_prepare_theme", broken)
+    started: list[goalsite.build._EarlyMarkdown | None] = []
+    start = goalsite.build._EarlyMarkdown.start
+    monkeypatch.setattr(goalsite.build._EarlyMarkdown, "start",
+                        staticmethod(lambda strict: started.append(start(strict)) or started[-1]))  # type: ignore[func-returns-value]
+    with pytest.raises(RuntimeError, match="while the readers read"):
+        build(vault, tmp_path / "site", TODAY)
+    assert len(started) == 1 and started[0] is not None and started[0].workers == []
+    assert no_process_left() and len(os.listdir("/proc/self/fd")) == files
