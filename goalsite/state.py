@@ -267,7 +267,9 @@ class _ModelPickler(pickle.Pickler):
         from goalsite.model import Goal
 
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.held = frozenset({FileRead, Parsed, Entry, Goal})  # the kinds of object the pieces hold
+        # Asked only of the kinds of object the pieces hold (a `reducer_override` is asked of every
+        # object but the plainest: 100,000 calls at 10,000 entries, a sixth of the pickling).
+        self.dispatch_table = dict.fromkeys((FileRead, Parsed, Entry, Goal), self.reduce)
         self.places: dict[int, tuple[int, int, int]] = {}
         for number, (_sent, held) in enumerate(pieces):
             for place, (_rel, read) in enumerate(held):
@@ -279,16 +281,14 @@ class _ModelPickler(pickle.Pickler):
                     self.places[id(read.parsed.goal)] = (number, place, 3)
         self.linked = linked
 
-    def reducer_override(self, obj: object) -> Any:
-        if type(obj) not in self.held:  # most objects, at once
-            return NotImplemented
+    def reduce(self, obj: object) -> Any:
         place = self.places.get(id(obj))
         if place is not None:
             return _from_pieces, place
         linked = self.linked.get(id(obj))
         if linked is not None:
             return Entry.with_goals, linked
-        return NotImplemented
+        return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # as pickle would, without this table
 
 
 class _ModelUnpickler(pickle.Unpickler):
