@@ -16,6 +16,7 @@ Only where `memfd_create` is (Linux); `available` says whether it is.
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import signal
 import sys
@@ -47,8 +48,8 @@ def write_message(fd: int, data: bytes) -> None:
 
 
 def read_messages(fd: int, at: int = 0) -> tuple[list[memoryview], int]:
-    """The whole messages written to `fd` from `at` on (views of one copy of them: tens of megabytes,
-    for an early Markdown worker's), and where the first one not yet whole starts."""
+    """The whole messages written to `fd` from `at` on (views of one copy of them), and where the first
+    one not yet whole starts."""
     data = memoryview(os.pread(fd, max(os.fstat(fd).st_size - at, 0), at))
     found: list[memoryview] = []
     start = 0
@@ -59,6 +60,32 @@ def read_messages(fd: int, at: int = 0) -> tuple[list[memoryview], int]:
         found.append(data[start + _HEAD:start + _HEAD + size])
         start += _HEAD + size
     return found, at + start
+
+
+def message_places(fd: int) -> list[tuple[int, int]]:
+    """Where each whole message written to `fd` lies in it, and its size, without reading the messages:
+    those who need one read it there (`os.pread`), when they need it."""
+    places: list[tuple[int, int]] = []
+    end = os.fstat(fd).st_size
+    at = 0
+    while at + _HEAD <= end:
+        size = int.from_bytes(os.pread(fd, _HEAD, at), "little")
+        if at + _HEAD + size > end:
+            break  # still being written, or cut off when its worker stopped
+        places.append((at + _HEAD, size))
+        at += _HEAD + size
+    return places
+
+
+def mapped_messages(fd: int) -> list[memoryview]:
+    """The whole messages written to `fd`, as views of the file mapped into this process, not copied
+    into new memory. The mapping keeps a descriptor of its own open while any view lives: for a
+    forked worker, which ends with its work."""
+    end = os.fstat(fd).st_size
+    if end == 0:
+        return []
+    data = memoryview(mmap.mmap(fd, end, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ))
+    return [data[offset:offset + size] for offset, size in message_places(fd)]
 
 
 class Workers:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
@@ -179,6 +180,18 @@ class EntrySummary(dict[str, Any]):
         return self[key] if key in self else default  # noqa: SIM401 (dict.get would not call __missing__)
 
 
+class ReadyHtml(NamedTuple):
+    """An entry's body rendered before its page (`build._EarlyMarkdown`): where its HTML, in UTF-8, lies
+    in a file in memory, read when the page is made."""
+
+    fd: int
+    offset: int
+    length: int
+
+    def text(self) -> str:
+        return str(os.pread(self.fd, self.length, self.offset), "utf-8")
+
+
 def chart_context(chart: Chart) -> dict[str, Any]:
     return {"svg": chart.svg, "summary": chart.summary, "columns": chart.columns, "rows": chart.rows,
             "css_class": chart.css_class}
@@ -254,7 +267,7 @@ class Site:
         self.markdown_cache: dict[tuple[str, str], str] = {}  # a Builder shares its own between builds
         # Entries' bodies rendered for their own pages before this site was made, in UTF-8, by the entry's
         # place: good only in this site's `link_world` (the builder checks).
-        self.ready_markdown: dict[int, memoryview] = {}  # entries' bodies rendered early, in UTF-8
+        self.ready_markdown: dict[int, ReadyHtml] = {}  # entries' bodies rendered early, by their place
         self.counts = count_problems(vault.problems)
 
     # -- addresses -----------------------------------------------------------------------------
@@ -615,7 +628,7 @@ class Site:
                         if value.number is not None and name not in reserved]
         return {
             "entry": self.entry_summary(entry),
-            "body": str(ready, "utf-8") if (ready := self.ready_markdown.get(index)) is not None
+            "body": ready.text() if (ready := self.ready_markdown.get(index)) is not None
             and entries[index] is entry else self.markdown(entry.body, page),
             "coping": entry.coping,
             "measurements": measurements,

@@ -118,6 +118,23 @@ def test_a_message_cut_off_is_not_read_until_it_is_whole() -> None:
         os.close(found)
 
 
+def test_whole_messages_are_found_where_they_lie_or_mapped() -> None:
+    """Without reading them (`message_places`, for those who read one when they need it), or as views
+    of the file itself (`mapped_messages`): the same whole messages, and never one cut off."""
+    found = os.memfd_create("test")
+    try:
+        assert forked.message_places(found) == [] and forked.mapped_messages(found) == []
+        forked.write_message(found, b"one")
+        forked.write_message(found, b"")
+        forked.write_message(found, b"two!")
+        os.write(found, (12).to_bytes(8, "little") + b"thr")  # a third, of 12 bytes, begun
+        assert forked.message_places(found) == [(8, 3), (19, 0), (27, 4)]
+        assert [os.pread(found, size, offset) for offset, size in forked.message_places(found)] == [b"one", b"", b"two!"]
+        assert forked.mapped_messages(found) == [b"one", b"", b"two!"] == forked.read_messages(found)[0]
+    finally:
+        os.close(found)
+
+
 def test_more_tasks_than_a_pipe_holds_are_refused_before_any_fork() -> None:
     with pytest.raises(ValueError, match="more than a pipe holds"):
         forked.Workers(squares, 16385, 2)

@@ -9,6 +9,7 @@ import time
 import weakref
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_incremental import TODAY, vault_with_entries
@@ -226,13 +227,18 @@ def test_the_theme_is_compiled_while_workers_read(vault: Path, tmp_path: Path,
     assert site(tmp_path / "many") == site(tmp_path / "one")
 
 
-def early_results(monkeypatch: pytest.MonkeyPatch, slow_assemble: float = 0.0) -> list[dict[int, bytes]]:
-    """What each build's early workers handed over (`_EarlyMarkdown.collect`); with `slow_assemble`,
+def early_results(monkeypatch: pytest.MonkeyPatch, slow_assemble: float = 0.0) -> list[dict[int, str]]:
+    """The HTML each build's early workers handed over (`_EarlyMarkdown.collect`); with `slow_assemble`,
     assembling the vault waits that long first, so that the workers finish every body meanwhile."""
-    handed: list[dict[int, bytes]] = []
+    handed: list[dict[int, str]] = []
     collect = goalsite.build._EarlyMarkdown.collect
-    monkeypatch.setattr(goalsite.build._EarlyMarkdown, "collect",
-                        lambda self, *args: handed.append(collect(self, *args)) or handed[-1])
+
+    def collected(self: goalsite.build._EarlyMarkdown, *args: Any) -> dict[int, goalsite.views.ReadyHtml]:
+        ready = collect(self, *args)
+        handed.append({place: html.text() for place, html in ready.items()})
+        return ready
+
+    monkeypatch.setattr(goalsite.build._EarlyMarkdown, "collect", collected)
     if slow_assemble:
         assemble = goalsite.build.assemble
         monkeypatch.setattr(goalsite.build, "assemble", lambda *args: time.sleep(slow_assemble) or assemble(*args))
@@ -255,8 +261,8 @@ def test_bodies_rendered_early_are_what_each_page_would_render(vault: Path, tmp_
     site_ = goalsite.build.Site(one.vault, one.analysis)
     page = goalsite.views.PageInfo("journal/2026-11-11.html", "", "")
     for place, entry in enumerate(one.vault.entries):
-        assert str(handed[0][place], "utf-8") == site_.markdown(entry.body, page)
-    assert '<a class="internal" href="../journal/2026-11-02.html"' in str(handed[0][11], "utf-8")
+        assert handed[0][place] == site_.markdown(entry.body, page)
+    assert '<a class="internal" href="../journal/2026-11-02.html"' in handed[0][11]
     assert site(tmp_path / "many") == site(tmp_path / "one")
     assert many.report.written == one.report.written
 
@@ -275,12 +281,15 @@ def test_early_bodies_are_used_only_where_links_lead_the_same_way(vault: Path, t
     assert early.go(reading)
     time.sleep(1.0)
     assert early.collect((frozenset(), *world[1:]), one.vault.entries) == {}  # type: ignore[index]
+    early.close()
     assert threading.active_count() == 1 and no_process_left()
     for workers in (1, 2):  # with more cores, more workers share the pieces
         early = goalsite.build._EarlyMarkdown(False, workers)
         assert early.go(reading)
         time.sleep(1.0)
-        assert sorted(early.collect(world, one.vault.entries)) == list(range(11))
+        ready = early.collect(world, one.vault.entries)
+        assert sorted(ready) == list(range(11)) and "[[" not in ready[10].text()
+        early.close()
         assert threading.active_count() == 1 and no_process_left()
 
 
@@ -310,6 +319,7 @@ def test_a_piece_cut_off_when_the_workers_stop_is_left_to_the_pages(vault: Path,
     time.sleep(1.0)
     began = time.monotonic()
     assert sorted(early.collect(world, one.vault.entries)) == [0, 1, 2, 3]
+    early.close()
     assert time.monotonic() - began < 5 and no_process_left()
 
 
