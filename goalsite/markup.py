@@ -151,8 +151,8 @@ def scan_body(body: str) -> BodyFacts:
             if fence_match:
                 fence = fence_match.group(1)
                 continue
-        if not raw or raw.isspace():
-            continue
+        if "#" not in raw and "[" not in raw and "::" not in raw:
+            continue  # no heading, link, tag, field or task: most lines of prose, and every blank one
         line = _blank_code(raw) if "`" in raw else raw
         heading = _HEADING.match(line) if line[:4].lstrip(" ")[:1] == "#" else None  # (#, after 0-3 spaces)
         if "[[" in line:
