@@ -738,8 +738,8 @@ def _early_work(inbox: int, go: int, number: int, workers: int, strict: bool, fo
 
 
 def _early_write(found: int, done: object, parts: list[bytes] | None = None) -> None:
-    """`done` pickled, then `parts` as they are: a piece's HTML, which this process reads back as views
-    of the one copy it reads (`_early_read`), rather than as new bytes, page after new page."""
+    """`done` pickled, then `parts` as they are: a piece's HTML, which each page reads where it lies
+    (`_early_read`), rather than the main process reading it all into new memory, page after new page."""
     parts = parts or []
     head = pickle.dumps((done, [len(part) for part in parts]), protocol=pickle.HIGHEST_PROTOCOL)
     forked.write_message(found, b"".join([len(head).to_bytes(4, "little"), head, *parts]))

@@ -277,8 +277,8 @@ def write_bodies(fd: int, read: Iterable[tuple[str, FileRead]]) -> None:
     """The goals read and each entry's `Body`, added to the file `fd` (one message, whole: several
     readers add to it at once, in append mode) for the early Markdown workers, which have not the
     vault's objects: forked before it was read, they share none of its memory (a worker forked after,
-    sharing it, had the kernel copy each page either process then wrote, for the other: a fifth of the
-    build's page faults at 10,000 entries)."""
+    sharing it, had the kernel copy each page either process then wrote, for the other: 14,500 of the
+    build's 129,500 page faults at 10,000 entries)."""
     goals, entries = [], []
     for rel, one in read:
         if one.parsed.goal is not None:
