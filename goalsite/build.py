@@ -10,9 +10,7 @@ import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NoReturn, cast
-
-import jinja2
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from goalsite import forked, state
 from goalsite.analysis import Analysis, GoalCache, analyse
@@ -36,9 +34,12 @@ from goalsite.markup import link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
 from goalsite.pages import ENTRY_TEMPLATE, EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
-from goalsite.render import Compiled, environment, site_keys, static_files, theme_folders
+from goalsite.shipped import theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
 from goalsite.views import PageInfo, ReadyHtml, Site, entry_paths, goal_keys, link_world, note_paths, resolve_link
+
+if TYPE_CHECKING:  # Jinja is imported with the theme, while the readers read (`Builder._prepare_theme`)
+    import jinja2
 
 PARALLEL_FROM = 400  # pages to render before a whole build spreads them over the cores
 FIRST_LOOK_MOST = 8  # changed entries whose own pages a live build shows before the rest
@@ -372,6 +373,8 @@ class Builder:
         if find:
             self.folders = theme_folders(self.root, theme)
             self.theme = state.signature(self.folders)
+        from goalsite.render import environment
+
         self.env = environment(self.folders, self.compiled, reload=self.live)
         return self.env
 
@@ -465,6 +468,8 @@ class Builder:
         site.markdown_cache = self.markdown
         shared = site.site_context()
         again = self._showing_changes(env, shared) if keys is not None else set()
+        from goalsite.render import static_files
+
         files: dict[str, bytes | None] = dict(static_files(folders)) if keys is None else \
             {name: data for name, data in self.files.items() if name.startswith("assets/")}
         rendered: list[str] = []
@@ -530,6 +535,8 @@ class Builder:
         if not changed:
             return set()
         if self.site_keys is None or self.site_keys[0] is not env:
+            from goalsite.render import site_keys
+
             self.site_keys = (env, site_keys(env))
         return {name for name, shown in self.site_keys[1].items() if shown is None or shown & changed}
 
@@ -573,6 +580,8 @@ class Builder:
         """The model, as the state keeps it."""
         assert self.reading is not None
         cache = self.env.bytecode_cache if self.env is not None else None
+        from goalsite.render import Compiled
+
         compiled = cache.codes if isinstance(cache, Compiled) else self.compiled
         return state.Saved(self.reading, vault, analysis, self.goal_cache, self.link_world, compiled, self.csv_rows)
 
@@ -620,7 +629,11 @@ def _render_page(env: jinja2.Environment, shared: dict[str, object], page: Page)
     info = page.info
     try:
         html = env.get_template(page.template).render(site=shared, page=info, csp=CSP, **page.context(info))
-    except jinja2.TemplateError as error:
+    except Exception as error:
+        import jinja2  # (imported with the theme, before any page)
+
+        if not isinstance(error, jinja2.TemplateError):
+            raise
         where = f"{error.filename}:{error.lineno}: " if isinstance(error, jinja2.TemplateSyntaxError) else ""
         raise UsageError(f"The theme has a problem, so no page was written: {where}{error.message}. "
                          "Fix the template in your theme folder, or remove it to use the default.") from error
@@ -671,6 +684,8 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
 def _compile(env: jinja2.Environment, names: set[str]) -> None:
     """Every template (and `names`) compiled once, here, rather than in every worker (and kept with the
     model). One that does not compile is left to the page that uses it, which says so plainly."""
+    import jinja2
+
     for name in sorted(names | set(env.list_templates(extensions=["html"]))):
         with contextlib.suppress(jinja2.TemplateError):
             env.get_template(name)

@@ -183,7 +183,8 @@ def build(vault: Path, output: Path | None, strict: bool, fresh: bool, today: dt
     # While a forked process looks for changes, this one gets ready to build: the build's modules, and the
     # model (what a build after a change needs first; not loaded to the end when nothing changed).
     seen = None if fresh else look(vault, output, today, load=True,
-                                   meanwhile=lambda: importlib.import_module("goalsite.build"))
+                                   meanwhile=lambda: [importlib.import_module(name)
+                                                      for name in ("goalsite.build", "goalsite.render")])
     if seen is not None and seen.unchanged and seen.summary is not None:
         last, out = seen.summary, seen.out  # nothing changed: say what the last build said, without waiting for the model
         problems, goals, entries, files_read = last.problems, last.goals, last.entries, last.files_read

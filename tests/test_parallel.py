@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -17,6 +19,7 @@ from test_incremental import TODAY, vault_with_entries
 import goalsite.build
 import goalsite.config
 import goalsite.load
+import goalsite.render
 import goalsite.state
 import goalsite.views
 from conftest import no_process_left, snapshot, write
@@ -219,7 +222,7 @@ def test_the_theme_is_compiled_while_workers_read(vault: Path, tmp_path: Path,
 
     monkeypatch.setattr(goalsite.load, "_read_in_processes", read)
     counted(monkeypatch, goalsite.build, "_compile", calls)
-    counted(monkeypatch, goalsite.build, "environment", calls)
+    counted(monkeypatch, goalsite.render, "environment", calls)
     build(vault, tmp_path / "many", TODAY)
     assert calls == ["read", "environment", "_compile", "read done"]  # and not made again for the render
     monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 10**9)
@@ -507,3 +510,18 @@ def test_early_workers_wait_for_the_read_and_end_without_it(vault: Path, tmp_pat
         build(vault, tmp_path / "site", TODAY)
     assert len(started) == 1 and started[0] is not None and started[0].workers == []
     assert no_process_left() and len(os.listdir("/proc/self/fd")) == files
+
+
+def test_jinja_is_imported_while_the_readers_read_not_before(vault: Path, tmp_path: Path) -> None:
+    """A cold build starts reading as soon as it has found the files: Jinja (a third of the build's
+    imports) is imported with the theme, on the main process's own time, while the readers read."""
+    vault_with_entries(vault)
+    code = ("import sys, datetime as dt\nimport goalsite.build, goalsite.load\n"
+            "print('jinja2' in sys.modules)\n"
+            "spread = goalsite.load._read_in_processes\n"
+            "def watched(*args):\n    print('jinja2' in sys.modules)\n    return spread(*args)\n"
+            "goalsite.load._read_in_processes = watched\ngoalsite.load.PARALLEL_FROM = 1\n"
+            f"goalsite.build.build({str(vault)!r}, {str(tmp_path / 'site')!r}, dt.date(2026, 11, 21))\n"
+            "print('jinja2' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert shown == ["False", "False", "True"]
