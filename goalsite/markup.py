@@ -256,14 +256,22 @@ class _NotPlain(Exception):
 
 
 def _link_as_sanitized(found: re.Match[str]) -> str:
-    attributes = found.group(1)
+    made = _link_start_as_sanitized(found.group(1))
+    if made is None:
+        raise _NotPlain
+    return made
+
+
+@functools.lru_cache(maxsize=4096)  # a journal links the same goals, in the same words, again and again
+def _link_start_as_sanitized(attributes: str) -> str | None:
+    """A link's opening tag, with these attributes, as the sanitizer writes it; None when it might not."""
     pairs = _LINK_ATTRIBUTE.findall(attributes)
     if "".join(f' {name}="{value}"' for name, value in pairs) != attributes \
             or len({name for name, _value in pairs}) != len(pairs):
-        raise _NotPlain  # an attribute the sanitizer drops, or one written twice
+        return None  # an attribute the sanitizer drops, or one written twice
     for name, value in pairs:
         if name == "href" and (not _KEPT_URL.fullmatch(unescape(value)) or "xn--" in value):
-            raise _NotPlain
+            return None
     return f'<a{attributes} rel="{_LINK_REL}">'
 
 
