@@ -159,7 +159,7 @@ class Builder:
         self.figures_current = False  # the vault's goals and analysis are the last build's, not an older model's
         self.model_analysis: Analysis | None = None  # the analysis in the model file, while it is the last build's
         self.theme_ready = False  # the theme was found and compiled for this build already (`_prepare_theme`)
-        self.rendered_with: tuple[Site, list[Page], list[Piece]] | None = None  # the last render's view and pages
+        self.rendered_with: tuple[Site, list[Page], list[Piece]] | None = None  # the last render's view, pages, pieces
 
     def output_folder(self) -> Path:
         settings, _problems = load_settings(self.root)
@@ -790,19 +790,15 @@ class _EarlyMarkdown:
     sending, may)."""
 
     def __init__(self, strict_line_breaks: bool, workers: int) -> None:
-        self.found: list[int] = []
-        self.workers: list[int] = []
         import fcntl  # (here: only where files in memory are, Linux)
 
+        self.found: list[int] = []
+        self.workers: list[int] = []
         self.inbox = os.memfd_create("goalsite-bodies", os.MFD_CLOEXEC)
-        self.go_pipe = -1
+        self.go_pipe = wait = -1
         try:
             fcntl.fcntl(self.inbox, fcntl.F_SETFL, fcntl.fcntl(self.inbox, fcntl.F_GETFL) | os.O_APPEND)  # all readers add
             wait, self.go_pipe = os.pipe()
-        except BaseException:
-            self.close()
-            raise
-        try:
             for number in range(workers):
                 started = forked.fork_with_file("goalsite-early")
                 if started is None:  # no file or process to spare: the pages render their own Markdown
@@ -817,7 +813,8 @@ class _EarlyMarkdown:
             self.close()
             raise
         finally:
-            os.close(wait)
+            if wait != -1:
+                os.close(wait)
 
     @classmethod
     def start(cls, strict_line_breaks: bool) -> _EarlyMarkdown | None:

@@ -51,30 +51,14 @@ def read_messages(fd: int, at: int = 0) -> tuple[list[memoryview], int]:
     """The whole messages written to `fd` from `at` on (views of one copy of them), and where the first
     one not yet whole starts."""
     data = memoryview(os.pread(fd, max(os.fstat(fd).st_size - at, 0), at))
-    found: list[memoryview] = []
-    start = 0
-    while start + _HEAD <= len(data):
-        size = int.from_bytes(data[start:start + _HEAD], "little")
-        if start + _HEAD + size > len(data):
-            break  # still being written, or cut off when its worker stopped
-        found.append(data[start + _HEAD:start + _HEAD + size])
-        start += _HEAD + size
-    return found, at + start
+    places, end = _places(lambda place: data[place:place + _HEAD], 0, len(data))
+    return [data[offset:offset + size] for offset, size in places], at + end
 
 
 def message_places(fd: int) -> list[tuple[int, int]]:
     """Where each whole message written to `fd` lies in it, and its size, without reading the messages:
     those who need one read it there (`os.pread`), when they need it."""
-    places: list[tuple[int, int]] = []
-    end = os.fstat(fd).st_size
-    at = 0
-    while at + _HEAD <= end:
-        size = int.from_bytes(os.pread(fd, _HEAD, at), "little")
-        if at + _HEAD + size > end:
-            break  # still being written, or cut off when its worker stopped
-        places.append((at + _HEAD, size))
-        at += _HEAD + size
-    return places
+    return _places(lambda place: os.pread(fd, _HEAD, place), 0, os.fstat(fd).st_size)[0]
 
 
 def mapped_messages(fd: int) -> list[memoryview]:
@@ -85,7 +69,21 @@ def mapped_messages(fd: int) -> list[memoryview]:
     if end == 0:
         return []
     data = memoryview(mmap.mmap(fd, end, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ))
-    return [data[offset:offset + size] for offset, size in message_places(fd)]
+    places, _end = _places(lambda place: data[place:place + _HEAD], 0, end)
+    return [data[offset:offset + size] for offset, size in places]
+
+
+def _places(head: Callable[[int], bytes | memoryview], at: int, end: int) -> tuple[list[tuple[int, int]], int]:
+    """(where each whole message from `at` to `end` starts, its size), and where the first one not yet
+    whole starts; `head(place)` gives the length written at `place`."""
+    places: list[tuple[int, int]] = []
+    while at + _HEAD <= end:
+        size = int.from_bytes(head(at), "little")
+        if at + _HEAD + size > end:
+            break  # still being written, or cut off when its worker stopped
+        places.append((at + _HEAD, size))
+        at += _HEAD + size
+    return places, at
 
 
 class Workers:

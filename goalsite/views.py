@@ -265,9 +265,9 @@ class Site:
         self.notes = note_paths(vault.entries, self.entry_paths)
         self.goal_keys = goal_keys(vault.goals)
         self.markdown_cache: dict[tuple[str, str], str] = {}  # a Builder shares its own between builds
-        # Entries' bodies rendered for their own pages before this site was made, in UTF-8, by the entry's
-        # place: good only in this site's `link_world` (the builder checks).
-        self.ready_markdown: dict[int, ReadyHtml] = {}  # entries' bodies rendered early, by their place
+        # Entries' bodies rendered for their own pages before this site was made, by the entry's place:
+        # good only in this site's `link_world` (the builder checks).
+        self.ready_markdown: dict[int, ReadyHtml] = {}
         self.counts = count_problems(vault.problems)
 
     # -- addresses -----------------------------------------------------------------------------
