@@ -790,14 +790,11 @@ class _EarlyMarkdown:
     sending, may)."""
 
     def __init__(self, strict_line_breaks: bool, workers: int) -> None:
-        import fcntl  # (here: only where files in memory are, Linux)
-
         self.found: list[int] = []
         self.workers: list[int] = []
-        self.inbox = os.memfd_create("goalsite-bodies", os.MFD_CLOEXEC)
+        self.inbox = forked.shared_file("goalsite-bodies")  # every reader adds to it
         self.go_pipe = wait = -1
         try:
-            fcntl.fcntl(self.inbox, fcntl.F_SETFL, fcntl.fcntl(self.inbox, fcntl.F_GETFL) | os.O_APPEND)  # all readers add
             wait, self.go_pipe = os.pipe()
             for number in range(workers):
                 started = forked.fork_with_file("goalsite-early")

@@ -40,6 +40,20 @@ def available() -> bool:
     return hasattr(os, "memfd_create") and may_fork()
 
 
+def shared_file(name: str) -> int:
+    """A file in memory that several processes add messages to at once: in append mode, each write goes
+    whole to the end (without it, two processes' writes may land at the same place, one over the other)."""
+    import fcntl  # (here: only where files in memory are, Linux)
+
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def write_message(fd: int, data: bytes) -> None:
     """`data` written after its length, whole (a short write is carried on)."""
     message = memoryview(len(data).to_bytes(_HEAD, "little") + data)

@@ -135,6 +135,27 @@ def test_whole_messages_are_found_where_they_lie_or_mapped() -> None:
         os.close(found)
 
 
+def test_processes_adding_to_a_shared_file_at_once_lose_no_message() -> None:
+    """Each write goes whole to the end (append mode): without it, two processes' writes land at the
+    same place, one over the other."""
+    shared = forked.shared_file("test")
+    try:
+        children = []
+        for name in (b"a", b"b", b"c"):
+            child = os.fork()
+            if child == 0:
+                for number in range(400):
+                    forked.write_message(shared, name * (1 + number % 50))
+                os._exit(0)
+            children.append(child)
+        for child in children:
+            os.waitpid(child, 0)
+        found = [bytes(message) for message in forked.read_messages(shared)[0]]
+    finally:
+        os.close(shared)
+    assert sorted(found) == sorted(name * (1 + number % 50) for name in (b"a", b"b", b"c") for number in range(400))
+
+
 def test_more_tasks_than_a_pipe_holds_are_refused_before_any_fork() -> None:
     with pytest.raises(ValueError, match="more than a pipe holds"):
         forked.Workers(squares, 16385, 2)

@@ -469,7 +469,7 @@ def test_the_readers_hand_the_early_workers_every_body_in_the_vaults_order(vault
     write(vault, "goals/sleep2.md", "---\nid: sleep\ntitle: Said twice\n---\n")  # the first file keeps the id
     monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
     monkeypatch.setattr(goalsite.load, "chunks", lambda count, smallest: [range(n, n + 1) for n in range(count)])
-    inbox = os.memfd_create("bodies")
+    inbox = forked.shared_file("bodies")
     try:
         reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
         reading.reread(None, bodies=inbox)
