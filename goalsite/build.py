@@ -159,6 +159,9 @@ class Builder:
         self.figures_current = False  # the vault's goals and analysis are the last build's, not an older model's
         self.model_analysis: Analysis | None = None  # the analysis in the model file, while it is the last build's
         self.theme_ready = False  # the theme was found and compiled for this build already (`_prepare_theme`)
+        # The templates the user's cache folder held when this builder, with no state of its own, began
+        # from them: written there again once it has compiled others (`state.save_compiled`).
+        self.cached_theme: dict[str, bytes] | None = None
         self.rendered_with: tuple[Site, list[Page], list[Piece]] | None = None  # the last render's view, pages, pieces
 
     def output_folder(self) -> Path:
@@ -375,6 +378,9 @@ class Builder:
             self.theme = state.signature(self.folders)
         from goalsite.render import environment
 
+        if not self.compiled and self.cached_theme is None:  # no state of its own: the last build's, if any
+            self.cached_theme = state.load_compiled()
+            self.compiled = dict(self.cached_theme)
         self.env = environment(self.folders, self.compiled, reload=self.live)
         return self.env
 
@@ -515,6 +521,12 @@ class Builder:
             files.update(self._data_files(site, vault, analysis, keys, rendered))
         report = write_site(self.out, files, known={**self.files, **read_back} if read_back else self.files,
                             sweep_all=keys is None, written_elsewhere=elsewhere)
+        if self.cached_theme is not None:
+            from goalsite.render import compiled_codes
+
+            if (codes := compiled_codes(env)) != self.cached_theme:
+                state.save_compiled(codes)
+            self.cached_theme = None
         self.files, self.shared = files, shared
         self.vault, self.today, self.analysis = vault, today, analysis
         self.figures_current = True

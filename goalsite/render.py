@@ -37,6 +37,16 @@ class Compiled(jinja2.BytecodeCache):
         self.codes[bucket.key] = bucket.bytecode_to_string()
 
 
+def compiled_codes(env: jinja2.Environment) -> dict[str, bytes]:
+    """The compiled code of every template `env` has loaded, by Jinja's key (no other theme's)."""
+    cache = env.bytecode_cache
+    if not isinstance(cache, Compiled) or env.cache is None:
+        return {}
+    keys = (cache.get_cache_key(template.name, template.filename) for template in env.cache.values()
+            if template.name is not None)
+    return {key: cache.codes[key] for key in keys if key in cache.codes}
+
+
 def _keyed(kind: type) -> frozenset[str] | None:
     """For a kind of dict whose instances have no attributes of their own, the names its class gives
     attributes (any other name can only be a key); None for any other kind."""

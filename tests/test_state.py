@@ -212,6 +212,44 @@ def test_the_theme_is_compiled_once_and_kept_with_the_state(vault: Path, tmp_pat
     assert theme.exists()
 
 
+def pages(site: Path) -> dict[str, bytes]:
+    return {name: data for name, (data, _time) in snapshot(site).items() if name.endswith(".html")}
+
+
+def test_a_build_into_a_new_folder_uses_the_templates_the_last_one_compiled(vault: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """They wait, signed, in the user's cache folder: a build with no state of its own compiles only a
+    template whose source changed, and a cache it cannot trust is compiled anew and written again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    vault_with_entries(vault)
+    build(vault, tmp_path / "first", TODAY)
+    cache = tmp_path / "cache" / "goalsite" / "compiled-templates"
+    written = cache.read_bytes()
+    compiled: list[str | None] = []
+    compile_source = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return compile_source(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    build(vault, tmp_path / "second", TODAY)
+    assert compiled == [] and cache.read_bytes() == written
+    assert pages(tmp_path / "second") == pages(tmp_path / "first")
+    write(vault, "theme/templates/entry.html", '{% extends "base.html" %}{% block main %}Mine{% endblock %}\n')
+    build(vault, tmp_path / "third", TODAY)
+    assert compiled == ["entry.html"]  # only the theme's own template: the others are the same files
+    assert (tmp_path / "third" / "journal" / "2026-11-05.html").read_text().count("Mine") == 1
+    compiled.clear()
+    cache.write_bytes(cache.read_bytes()[:-1] + b"!")  # changed by something else: not used
+    build(vault, tmp_path / "fourth", TODAY)
+    assert "base.html" in compiled and "entry.html" in compiled
+    assert pages(tmp_path / "fourth") == pages(tmp_path / "third")
+    compiled.clear()
+    build(vault, tmp_path / "fifth", TODAY)
+    assert compiled == []  # and it was written again, whole
+
+
 def test_pages_an_in_between_version_touched_are_rendered_again(vault: Path, tmp_path: Path) -> None:
     """The in-between version measured a field that neither the model's version nor the last one has:
     the goal that measures it showed the in-between value, and must not keep it."""
