@@ -105,10 +105,9 @@ class Reading:
             scan = sorted((folder, whole) for folder, whole in folders.items()
                           if not any(other != folder and (other == "" or folder.startswith(other + "/"))
                                      for other in through))
+        first = not self.files and listing is None  # every file is opened: each says its size and time then
         sources, problems = listing if listing is not None and hints is None else \
-            discover(self.root, self.settings, self.output, scan)
-        if hints is None:
-            self.listing = listing_digest(sources, self.setting_problems + problems)
+            discover(self.root, self.settings, self.output, scan, sizes=not first)
         def covered(rel: str) -> bool:
             if hints is None:  # the whole vault was scanned
                 return True
@@ -128,12 +127,16 @@ class Reading:
         # What finding the files says (a sync tool's conflict copy appeared, a link out of the vault went)
         # changes the vault as an edit does, though no file that is read changed.
         changed |= {problem.location.file for problem in was_found.symmetric_difference(problems)}
-        if not self.files and len(sources) >= PARALLEL_FROM and forked.available():  # a first read (live or not)
-            for source in sources:
-                self.sources[source.rel] = source
+        if first and len(sources) >= PARALLEL_FROM and forked.available():  # (live or not)
             self.pieces = _read_in_processes(sources, self.settings, progress, meanwhile, bodies)
             for _sent, held in self.pieces:
                 self.files.update(held)
+            files = self.files
+            sources = [SourceFile(source.path, source.rel, source.kind, *files[source.rel].signature)
+                       for source in sources]
+            self.sources.update((source.rel, source) for source in sources)
+            if hints is None:
+                self.listing = listing_digest(sources, self.setting_problems + problems)
             return changed | {source.rel for source in sources}
         for number, source in enumerate(sources, start=1):
             if progress is not None and (number % 250 == 0 or number == len(sources)):
@@ -143,6 +146,9 @@ class Reading:
             if old is not None and old.signature == (source.size, source.mtime_ns) and source.rel not in hinted:
                 continue
             read = _read(source, self.settings, old)
+            if first:
+                source = self.sources[source.rel] = SourceFile(source.path, source.rel, source.kind, *read.signature)
+                sources[number - 1] = source
             if old is not None and read.parsed is old.parsed:
                 self.files[source.rel] = read
                 continue
@@ -154,6 +160,8 @@ class Reading:
                 read.parsed = Parsed(old.parsed.goal, old.parsed.entry, read.parsed.problems)
             self.files[source.rel] = read
             changed.add(source.rel)
+        if hints is None:
+            self.listing = listing_digest(sources, self.setting_problems + problems)
         return changed
 
     def relative(self, path: Path) -> str | None:
@@ -166,8 +174,8 @@ class Reading:
 
 def _read(source: SourceFile, settings: Settings, old: FileRead | None = None) -> FileRead:
     """One file read and parsed; when its bytes are those `old` was made from, `old`'s parse is kept."""
+    data, unreadable, source = read_source(source)
     signature = (source.size, source.mtime_ns)
-    data, unreadable = read_source(source)
     if unreadable is not None or data is None:
         return FileRead(signature, b"", Parsed(None, None, (unreadable,) if unreadable else ()))
     digest = hashlib.blake2b(data, digest_size=16).digest()

@@ -30,6 +30,9 @@ _CONFLICTS = (
 _ICLOUD = re.compile(r"\.(?P<name>.+)\.icloud")
 
 
+UNSEEN = -1  # a source's size and time before its file is opened (`discover` without `sizes`)
+
+
 class SourceFile(NamedTuple):
     path: str  # where to open it (a string: a Path for each of 10,000 files costs a third of a second)
     rel: str  # relative to the vault, with `/`
@@ -74,12 +77,14 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def discover(root: Path, settings: Settings, output: Path | None = None,
-             only: Iterable[tuple[str, bool]] | None = None) -> tuple[list[SourceFile], list[Problem]]:
+             only: Iterable[tuple[str, bool]] | None = None, sizes: bool = True) -> tuple[list[SourceFile], list[Problem]]:
     """Every file that may hold a goal or an entry, in a stable order, and what was skipped with a reason.
 
     `root` must be resolved. Links are never followed out of the vault; links inside it are read
     at their real place, so nothing counts twice. `only` limits the scan to some folders (relative
     to the vault, "" for its root), each with or without its sub-folders: what a watcher re-reads.
+    Without `sizes`, each file's size and time are left `UNSEEN`, for `read_source` to fill in from the
+    file it opens: a first read opens every file anyway, and looking first cost a third of this scan.
     """
     files: list[SourceFile] = []
     problems: list[Problem] = []
@@ -161,42 +166,57 @@ def discover(root: Path, settings: Settings, output: Path | None = None,
                     "goalsite left it out so nothing is counted twice.",
                     f"Compare it with “{original}”, keep the text you want there, then delete this copy."))
                 continue
+            kind = "goal" if rel.startswith(goals_prefix) else "entry" if rel.startswith(journal_prefix) else None
+            if not sizes:
+                try:
+                    if child.is_file(follow_symlinks=False):  # (what the folder says: no look at the file)
+                        files.append(SourceFile(child.path, rel, kind, UNSEEN, UNSEEN))
+                except OSError:
+                    pass
+                continue
             try:
                 info = child.stat(follow_symlinks=False)
             except OSError:
                 continue
             if not stat.S_ISREG(info.st_mode):
                 continue
-            kind = "goal" if rel.startswith(goals_prefix) else "entry" if rel.startswith(journal_prefix) else None
             files.append(SourceFile(child.path, rel, kind, info.st_size, info.st_mtime_ns))
         folders.extend(reversed(subfolders))
     files.sort(key=lambda source: source.rel)
     return files, problems
 
 
-def read_source(source: SourceFile) -> tuple[bytes | None, Problem | None]:
-    """The file's bytes, or why it could not be read. Never follows a link, never reads past 2 MiB."""
+def read_source(source: SourceFile) -> tuple[bytes | None, Problem | None, SourceFile]:
+    """The file's bytes, or why it could not be read, and the source with its size and time (looked up
+    in the file opened, when `discover` left them `UNSEEN`). Never follows a link, never reads past 2 MiB."""
     where = Location(source.rel)
     if source.size > MAX_FILE_BYTES:
-        return None, _too_large(where, source.size)
+        return None, _too_large(where, source.size), source
     try:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         descriptor = os.open(source.path, flags)
         try:
+            if source.size == UNSEEN:
+                info = os.fstat(descriptor)
+                source = SourceFile(source.path, source.rel, source.kind, info.st_size, info.st_mtime_ns)
+                if not stat.S_ISREG(info.st_mode):  # (a folder's word for it may be out of date)
+                    return None, None, source
+                if source.size > MAX_FILE_BYTES:
+                    return None, _too_large(where, source.size), source
             data = _read_up_to(descriptor, MAX_FILE_BYTES + 1, min(source.size, MAX_FILE_BYTES) + 1)
         finally:
             os.close(descriptor)
     except FileNotFoundError:
         return None, Problem(where, Severity.WARNING, "unreadable",
                              "This file disappeared while goalsite was reading the vault.",
-                             "If you just moved or renamed it, build again.")
+                             "If you just moved or renamed it, build again."), source
     except OSError as error:
         return None, Problem(where, Severity.ERROR, "unreadable",
                              f"This file cannot be read: {error.strerror or error}.",
-                             "Check the file's permissions.")
+                             "Check the file's permissions."), source
     if len(data) > MAX_FILE_BYTES:
-        return None, _too_large(where, len(data))
-    return data, None
+        return None, _too_large(where, len(data)), source
+    return data, None, source
 
 
 def _read_up_to(descriptor: int, limit: int, expected: int) -> bytes:

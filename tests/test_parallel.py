@@ -21,6 +21,7 @@ import goalsite.config
 import goalsite.load
 import goalsite.render
 import goalsite.state
+import goalsite.vault
 import goalsite.views
 from conftest import no_process_left, snapshot, write
 from goalsite import forked
@@ -525,3 +526,24 @@ def test_jinja_is_imported_while_the_readers_read_not_before(vault: Path, tmp_pa
             "print('jinja2' in sys.modules)")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert shown == ["False", "False", "True"]
+
+
+@pytest.mark.parametrize("parallel_from", [1, 10**9])
+def test_a_first_read_notes_each_files_size_and_time_as_a_look_at_it_would(vault: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch,
+                                                                           parallel_from: int) -> None:
+    """A first read opens every file, and takes its size and time from the file opened rather than from
+    a look at each before: what it keeps must be what such a look says, or the next build reads again."""
+    vault_with_entries(vault)
+    write(vault, "journal/2026/2026-11-14.md", "x" * (2 * 1024 * 1024 + 1))
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", parallel_from)
+    result = build(vault, tmp_path / "site", TODAY)
+    assert [(p.location.file, p.code) for p in result.vault.problems if p.code == "too-large"] == \
+        [("journal/2026/2026-11-14.md", "too-large")]
+    reading = goalsite.build._LAST[0].reading
+    assert reading is not None
+    found, _problems = goalsite.vault.discover(vault.resolve(), reading.settings, tmp_path / "site")
+    assert reading.sources == {source.rel: source for source in found} and len(found) >= 12
+    assert all(reading.files[source.rel].signature == (source.size, source.mtime_ns) for source in found)
+    assert goalsite.state.look(vault, tmp_path / "site", TODAY).unchanged
+    assert build(vault, tmp_path / "site", TODAY).report.written == ()

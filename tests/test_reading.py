@@ -324,7 +324,7 @@ def test_a_file_that_vanishes_before_it_is_read(vault: Path) -> None:
     write(vault, "journal/2026-11-01.md", ENTRY)
     sources, _ = discover(vault.resolve(), Settings())
     (vault / "journal/2026-11-01.md").unlink()
-    data, problem = read_source(sources[0])
+    data, problem, _source = read_source(sources[0])
     assert data is None and problem is not None
     assert (problem.code, problem.severity.word) == ("unreadable", "warning")
 
