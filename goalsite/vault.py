@@ -213,10 +213,22 @@ def read_source(source: SourceFile) -> tuple[bytes | None, Problem | None, Sourc
     except OSError as error:
         return None, Problem(where, Severity.ERROR, "unreadable",
                              f"This file cannot be read: {error.strerror or error}.",
-                             "Check the file's permissions."), source
+                             "Check the file's permissions."), _looked_at(source)
     if len(data) > MAX_FILE_BYTES:
         return None, _too_large(where, len(data)), source
     return data, None, source
+
+
+def _looked_at(source: SourceFile) -> SourceFile:
+    """A file that could not be opened, with the size and time a look at it gives (as `discover` would
+    have noted them), so that the next build does not take them for a change."""
+    if source.size != UNSEEN:
+        return source
+    try:
+        info = os.lstat(source.path)
+    except OSError:
+        return source
+    return SourceFile(source.path, source.rel, source.kind, info.st_size, info.st_mtime_ns)
 
 
 def _read_up_to(descriptor: int, limit: int, expected: int) -> bytes:

@@ -329,6 +329,26 @@ def test_a_file_that_vanishes_before_it_is_read(vault: Path) -> None:
     assert (problem.code, problem.severity.word) == ("unreadable", "warning")
 
 
+def test_a_file_that_cannot_be_opened_keeps_the_size_and_time_a_look_gives(vault: Path) -> None:
+    """A first read opens each file to learn its size and time; one that cannot be opened (here, made a
+    link since the scan: links are never followed) gets them from a look at it, as a scan notes them."""
+    from goalsite.config import Settings
+    from goalsite.vault import UNSEEN, discover, read_source
+
+    write(vault, "journal/2026-11-01.md", ENTRY)
+    sources, _ = discover(vault.resolve(), Settings(), sizes=False)
+    assert [(source.size, source.mtime_ns) for source in sources] == [(UNSEEN, UNSEEN)]
+    data, problem, seen = read_source(sources[0])
+    info = (vault / "journal/2026-11-01.md").stat()
+    assert data == ENTRY.encode() and problem is None and (seen.size, seen.mtime_ns) == (info.st_size, info.st_mtime_ns)
+    (vault / "journal/2026-11-01.md").unlink()
+    (vault / "journal/2026-11-01.md").symlink_to(vault / "goals")
+    data, problem, seen = read_source(sources[0])
+    link = os.lstat(vault / "journal/2026-11-01.md")
+    assert data is None and problem is not None and (problem.code, problem.severity.word) == ("unreadable", "error")
+    assert (seen.size, seen.mtime_ns) == (link.st_size, link.st_mtime_ns)
+
+
 def test_a_goal_cannot_take_the_name_of_the_goal_list(vault: Path) -> None:
     write(vault, "goals/index.md", GOOD_GOAL)
     write(vault, "goals/other.md", GOOD_GOAL.replace("title:", "id: Index\ntitle:"))
