@@ -32,7 +32,16 @@ from goalsite.load import (
 )
 from goalsite.markup import link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Vault, collector_paused
-from goalsite.output import WriteReport, announce, check_output, default_output, read_manifest, write_if_changed, write_site
+from goalsite.output import (
+    WriteReport,
+    announce,
+    check_output,
+    default_output,
+    link_new,
+    read_manifest,
+    write_if_changed,
+    write_site,
+)
 from goalsite.pages import ENTRY_TEMPLATE, EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
 from goalsite.shipped import theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
@@ -666,9 +675,11 @@ def _render_chunk(chunk: range) -> list[tuple[str, bool, tuple[int, int] | None]
         page = todo[index]
         new = page.path not in previous  # not written by any build before: no need to look at it first
         target = folder + page.path  # (pages' paths are the site's own, relative, with `/`: forking is POSIX's)
-        written = write_if_changed(target, _render_page(env, shared, page), new)
+        html = _render_page(env, shared, page)
+        info = link_new(target, html) if new else None  # (what the written file is, at no extra look)
+        written = info is not None or write_if_changed(target, html, new)
         try:
-            info = os.stat(target)
+            info = info or os.stat(target)
             seen: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
         except OSError:
             seen = None

@@ -84,7 +84,7 @@ def write_if_changed(path: Path | str, data: bytes, new: bool = False) -> bool:
     """Atomically write `data` to `path` unless it already holds exactly those bytes. True when written.
     `new`: the caller knows the file is not there, so it is not looked at first. (A worker writing
     thousands of pages gives their paths as text: making a `Path` of each cost more than the write.)"""
-    if new and _link_new(path, data):
+    if new and link_new(path, data) is not None:
         return True
     path = Path(path)
     if not new:
@@ -119,32 +119,33 @@ _PROC_FDS: dict[int, int | None] = {}  # process id → its /proc/self/fd (a for
 _UNSUPPORTED = (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL)  # what an open with O_TMPFILE says where it cannot be
 
 
-def _link_new(path: Path | str, data: bytes) -> bool:
+def link_new(path: Path | str, data: bytes) -> os.stat_result | None:
     """Write a file that is not there yet as an unnamed file in its folder, and link it in when whole
     (Linux `O_TMPFILE`): a stopped build leaves nothing behind, and the folder changes once, not twice.
-    False when this cannot be done here (the caller writes a temporary file and renames it instead)."""
+    What the file then is (its size and time, which linking does not change); None when this cannot be
+    done here (the caller writes a temporary file and renames it instead)."""
     flag = getattr(os, "O_TMPFILE", 0)
     fds = _proc_fds() if flag else None
     if fds is None:
-        return False
+        return None
     try:
         descriptor = os.open(os.path.dirname(path) or ".", flag | os.O_WRONLY, 0o666)
     except OSError as error:
         if error.errno in _UNSUPPORTED:  # not on this file system: not tried again
             _stop_linking(fds)
-        return False
+        return None
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(descriptor, view):]
         os.link(str(descriptor), path, src_dir_fd=fds, follow_symlinks=True)
+        return os.fstat(descriptor)
     except OSError as error:
         if error.errno != errno.EEXIST:  # refused here (not just a file already there): not tried again
             _stop_linking(fds)
-        return False
+        return None
     finally:
         os.close(descriptor)
-    return True
 
 
 def _stop_linking(fds: int) -> None:
