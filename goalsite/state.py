@@ -246,7 +246,9 @@ def _unpickle_model(data: memoryview, stop: Callable[[], None] | None) -> object
     stream = _Asked(data, stop)
     try:
         with collector_paused():
-            pieces = [pickle.load(stream) for _ in range(pickle.load(stream))]
+            from goalsite.load import decode_reads  # (here: looking for changes needs no parser)
+
+            pieces = [decode_reads(stream.read(length)) for length in pickle.load(stream)]
             return _ModelUnpickler(stream, pieces).load()
     except Stopped:
         raise
@@ -355,7 +357,7 @@ def write_model(out: Path, saved: Saved) -> bytes | None:
         handle.write(_HEADER + bytes(32))  # the signature's place, filled in once the model is written
         signed = _Signed(handle, mac)
         with collector_paused():
-            pickle.dump(len(pieces), signed, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump([len(sent) for sent, _held in pieces], signed, protocol=pickle.HIGHEST_PROTOCOL)
             for sent, _held in pieces:
                 signed.write(sent)
             _ModelPickler(signed, pieces, linked).dump(saved)

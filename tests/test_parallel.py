@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -19,6 +21,7 @@ from test_incremental import TODAY, vault_with_entries
 import goalsite.build
 import goalsite.config
 import goalsite.load
+import goalsite.model
 import goalsite.render
 import goalsite.state
 import goalsite.vault
@@ -28,6 +31,8 @@ from goalsite import forked
 from goalsite.build import build
 from goalsite.errors import UsageError
 from goalsite.state import STATE_FILES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def site(folder: Path) -> dict[str, bytes]:
@@ -547,3 +552,35 @@ def test_a_first_read_notes_each_files_size_and_time_as_a_look_at_it_would(vault
     assert all(reading.files[source.rel].signature == (source.size, source.mtime_ns) for source in found)
     assert goalsite.state.look(vault, tmp_path / "site", TODAY).unchanged
     assert build(vault, tmp_path / "site", TODAY).report.written == ()
+
+
+def test_what_a_reader_sends_is_what_it_read(tmp_path: Path) -> None:
+    """Entries go as plain values (`marshal`), the rest pickled; either way what comes back equals what
+    was read, for every file of the example vault (questionnaires, GAS ratings, links, fields), a goal,
+    a file with a problem, and an entry holding a value `marshal` does not know."""
+    from fractions import Fraction
+
+    vault = tmp_path / "vault"
+    shutil.copytree(ROOT / "example_vault", vault)
+    write(vault, "journal/2026/2026-11-30.md", "---\nmood: 12\ndate: 2026-13-01\n---\nBroken date.\n")
+    reading = goalsite.load.Reading(vault.resolve(), goalsite.config.load_settings(vault)[0], [], None)
+    sources, _ = goalsite.vault.discover(vault.resolve(), reading.settings)
+    read = [(source.rel, goalsite.load._read(source, reading.settings)) for source in sources]
+    kinds = {(one.parsed.goal is not None, one.parsed.entry is not None, bool(one.parsed.problems)) for _rel, one in read}
+    assert {(False, True, False), (True, False, False), (False, True, True)} <= kinds
+    assert any(one.parsed.entry and one.parsed.entry.questionnaires for _rel, one in read)
+    assert any(one.parsed.entry and one.parsed.entry.gas for _rel, one in read)
+    sent = goalsite.load.encode_reads(read)
+    assert sent[:1] == b"M" and goalsite.load.decode_reads(memoryview(sent)) == read
+    back = goalsite.load.decode_reads(sent)
+    assert [type(one.parsed.entry) for _rel, one in back] == [type(one.parsed.entry) for _rel, one in read]
+    entry = next(one.parsed.entry for _rel, one in back if one.parsed.entry and one.parsed.entry.fields)
+    assert all(type(value) is goalsite.model.FieldValue for value in entry.fields.values())
+    assert tuple(field.name for field in dataclasses.fields(goalsite.model.Entry)) == goalsite.load._ENTRY_FIELDS
+    rel, one = next((rel, one) for rel, one in read if one.parsed.entry and one.parsed.entry.fields)
+    assert one.parsed.entry is not None
+    name, value = next(iter(one.parsed.entry.fields.items()))
+    odd = replace(one.parsed.entry, fields={name: value._replace(number=Fraction(1, 3))})
+    unusual = [(rel, goalsite.load.FileRead(one.signature, one.digest, replace(one.parsed, entry=odd)))]
+    sent = goalsite.load.encode_reads(unusual)
+    assert sent[:1] == b"P" and goalsite.load.decode_reads(sent) == unusual
