@@ -273,10 +273,10 @@ def _read_chunk(chunk: range) -> bytes:
     assert _JOB is not None
     sources, settings, bodies = _JOB
     with collector_paused():
-        read = [(sources[index].rel, _read(sources[index], settings)) for index in chunk]
+        sent = encode_reads([(sources[index].rel, _read(sources[index], settings)) for index in chunk])
         if bodies is not None:
-            write_bodies(bodies, read)
-        return encode_reads(read)
+            forked.write_message(bodies, sent)  # (what `write_bodies` adds)
+        return sent
 
 
 def _read_in_processes(sources: list[SourceFile], settings: Settings, progress: Progress | None,
@@ -346,29 +346,32 @@ class Body(NamedTuple):
 
 
 def write_bodies(fd: int, read: Iterable[tuple[str, FileRead]]) -> None:
-    """The goals read and each entry's `Body`, added to the file `fd` (one message, whole: several
-    readers add to it at once, in append mode) for the early Markdown workers, which have not the
-    vault's objects: forked before it was read, they share none of its memory (a worker forked after,
-    sharing it, had the kernel copy each page either process then wrote, for the other: 14,500 of the
-    build's 129,500 page faults at 10,000 entries)."""
-    goals, entries = [], []
-    for rel, one in read:
-        if one.parsed.goal is not None:
-            goals.append((rel, one.parsed.goal))
-        if (entry := one.parsed.entry) is not None:
-            entries.append((entry.file, entry.date, entry.sort_key, entry.body))
-    forked.write_message(fd, pickle.dumps((goals, entries), protocol=pickle.HIGHEST_PROTOCOL))
+    """What was read, added to the file `fd` (one message, whole: several readers add to it at once, in
+    append mode) as a reader sends it (`encode_reads`), for the early Markdown workers, which have not
+    the vault's objects: forked before it was read, they share none of its memory (a worker forked
+    after, sharing it, had the kernel copy each page either process then wrote, for the other: 14,500 of
+    the build's 129,500 page faults at 10,000 entries). Readers add the very bytes they send."""
+    forked.write_message(fd, encode_reads(list(read)))
 
 
 def bodies_read(messages: Iterable[memoryview]) -> tuple[list[Goal], list[Body]]:
-    """What `write_bodies` wrote: the goals (each id once, as `goals_read` gives them) and the entries'
-    bodies, in the vault's order (as `entries_read`)."""
+    """What `write_bodies` wrote: the goals (each id once, as `goals_read` gives them) and each entry's
+    `Body`, in the vault's order (as `entries_read`). An entry sent as plain values is not made again:
+    its body, file, date and time are taken as they are."""
     goals: list[tuple[str, Goal]] = []
     entries: list[Body] = []
     for message in messages:
-        more_goals, more_entries = pickle.loads(message)
-        goals.extend(more_goals)
-        entries.extend(Body(*entry) for entry in more_entries)
+        marshalled = bytes(message[:1]) == _MARSHALLED  # (else pickled whole: objects, as decoded)
+        for rel, plain in marshal.loads(message[1:]) if marshalled else decode_reads(message):
+            if isinstance(plain, tuple):  # `_plain`'s: file, day and time at 2-4, the body last
+                file, day, time = plain[2], _day(plain[3]), plain[4]
+                entries.append(Body(file, day, (day, time or "", file), plain[-1]))
+                continue
+            read = _from_plain(plain) if isinstance(plain, bytes) else plain
+            if read.parsed.goal is not None:
+                goals.append((rel, read.parsed.goal))
+            if (entry := read.parsed.entry) is not None:
+                entries.append(Body(entry.file, entry.date, entry.sort_key, entry.body))
     goals.sort(key=lambda pair: pair[0])
     entries.sort(key=lambda entry: entry.sort_key)
     return _unique_goals([goal for _rel, goal in goals], []), entries

@@ -582,5 +582,10 @@ def test_what_a_reader_sends_is_what_it_read(tmp_path: Path) -> None:
     name, value = next(iter(one.parsed.entry.fields.items()))
     odd = replace(one.parsed.entry, fields={name: value._replace(number=Fraction(1, 3))})
     unusual = [(rel, goalsite.load.FileRead(one.signature, one.digest, replace(one.parsed, entry=odd)))]
-    sent = goalsite.load.encode_reads(unusual)
-    assert sent[:1] == b"P" and goalsite.load.decode_reads(sent) == unusual
+    unusual_sent = goalsite.load.encode_reads(unusual)
+    assert unusual_sent[:1] == b"P" and goalsite.load.decode_reads(unusual_sent) == unusual
+    # The early workers take the bodies from the same bytes, made into objects only where pickled.
+    goals, bodies = goalsite.load.bodies_read([memoryview(sent), memoryview(unusual_sent)])
+    entries = sorted([one.parsed.entry for _rel, one in read if one.parsed.entry] + [odd], key=lambda e: e.sort_key)
+    assert bodies == [(entry.file, entry.date, entry.sort_key, entry.body) for entry in entries]
+    assert [goal.id for goal in goals] == sorted(one.parsed.goal.id for _rel, one in read if one.parsed.goal)
