@@ -190,10 +190,8 @@ def test_an_edit_no_goal_measures_keeps_the_measurements_and_the_compiled_theme(
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
-def test_the_theme_is_compiled_once_and_kept_with_the_state(vault: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    vault_with_entries(vault)
-    build(vault, tmp_path / "site", TODAY)
+def compiling(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The name of each template Jinja compiles from here on, as it compiles it."""
     compiled: list[str | None] = []
     compile_source = jinja2.Environment.compile
 
@@ -202,6 +200,14 @@ def test_the_theme_is_compiled_once_and_kept_with_the_state(vault: Path, tmp_pat
         return compile_source(self, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    return compiled
+
+
+def test_the_theme_is_compiled_once_and_kept_with_the_state(vault: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    compiled = compiling(monkeypatch)
     write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited.\n")
     result = build(vault, tmp_path / "site", TODAY)
     assert "journal/2026-11-05.html" in result.report.written and compiled == []
@@ -225,14 +231,7 @@ def test_a_build_into_a_new_folder_uses_the_templates_the_last_one_compiled(vaul
     build(vault, tmp_path / "first", TODAY)
     cache = tmp_path / "cache" / "goalsite" / "compiled-templates"
     written = cache.read_bytes()
-    compiled: list[str | None] = []
-    compile_source = jinja2.Environment.compile
-
-    def counting(self: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        compiled.append(name)
-        return compile_source(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    compiled = compiling(monkeypatch)
     build(vault, tmp_path / "second", TODAY)
     assert compiled == [] and cache.read_bytes() == written
     assert pages(tmp_path / "second") == pages(tmp_path / "first")
