@@ -229,17 +229,17 @@ def _from_plain(plain: Any) -> FileRead:
         return read
     (signature, digest, file, day, time, title, fields, goals, links, goal_keys, tags, coping, wins, setbacks,
      session, gas, questionnaires, tasks_done, tasks_total, body) = plain
-    entry = _new(Entry)  # (as `Entry.with_goals` makes one: its fields are set, not checked again)
-    entry.__dict__.update(
-        file=file, date=_day(day), time=time, title=title,
-        fields={name: _tuple_new(FieldValue, value) for name, value in fields.items()},
-        goals=goals, links=tuple([_tuple_new(Link, link) for link in links]),
-        goal_keys=tuple([_tuple_new(Link, link) for link in goal_keys]),
-        tags=tags, coping=coping, wins=wins, setbacks=setbacks, session=session,
-        gas=tuple([GasRating(goal, level, _tuple_new(Location, at)) for goal, level, at in gas]),
-        questionnaires=tuple([Questionnaire(kind, total, items, _tuple_new(Location, at))
-                              for kind, total, items, at in questionnaires]),
-        tasks_done=tasks_done, tasks_total=tasks_total, body=body)
+    entry = _new(Entry)  # (its fields set as they were, not checked again)
+    own = entry.__dict__  # set one by one, in the fields' order, as `__init__` does: an entry's own
+    for name, value in zip(_ENTRY_FIELDS, (  # table of names then stays the one all entries share
+            file, _day(day), time, title, {name: _tuple_new(FieldValue, value) for name, value in fields.items()},
+            goals, tuple([_tuple_new(Link, link) for link in links]),
+            tuple([_tuple_new(Link, link) for link in goal_keys]), tags, coping, wins, setbacks, session,
+            tuple([GasRating(goal, level, _tuple_new(Location, at)) for goal, level, at in gas]),
+            tuple([Questionnaire(kind, total, items, _tuple_new(Location, at))
+                   for kind, total, items, at in questionnaires]),
+            tasks_done, tasks_total, body), strict=True):
+        own[name] = value
     parsed = _new(Parsed)
     parsed.__dict__.update(goal=None, entry=entry, problems=())
     return FileRead(signature, digest, parsed)
