@@ -494,7 +494,7 @@ class Builder:
             todo = [entry_page(site, entry, place) for place, entry in sorted(bodies.items())]
         else:
             todo = self._plan(site, keys, files, again)
-        elsewhere: list[str] = []  # pages that other processes rendered and wrote
+        elsewhere: list[str] = []  # written before `write_site`: pages the workers wrote, data files written early
         read_back: dict[str, bytes | None] = {}  # of those, what a live builder read back to serve
         signed: bytes | None = None  # the model's signature, when written before the pages
         sizes: dict[str, tuple[int, int]] = {}  # size and time of each page the workers wrote or kept
@@ -506,8 +506,16 @@ class Builder:
             # still shared with this process (every object the model holds), which the kernel then
             # copied, page by page, for this process.
             previous = read_manifest(self.out)
-            announce(self.out, previous | {page.path for page in todo})  # (and the folder made, for the model)
-            files.update(self._data_files(site, vault, analysis, keys, rendered))
+            data = self._data_files(site, vault, analysis, keys, rendered)
+            # (and the folder made, for the model)
+            announce(self.out, previous | {page.path for page in todo} | set(data))
+            if not self.live:  # written now and let go, rather than held while the pages render: some
+                # 18 MB at 10,000 entries, which the workers would share and the kernel copy at each fork
+                for name, made in data.items():
+                    if made is not None and write_if_changed(self.out / name, made, new=name not in previous):
+                        elsewhere.append(name)
+                    data[name] = None  # (on disk as it should be)
+            files.update(data)
             if keys is None and not self.live:
                 signed = state.write_model(self.out, self._saved(vault, analysis))
             if early is not None:

@@ -183,7 +183,7 @@ def write_site(out: Path, files: dict[str, bytes | None], known: dict[str, bytes
     so a build stopped halfway still knows every file it may have left. `known` is what this
     process wrote last time: a file with the same bytes there is not even read back from disk.
     A file given as None is known to be on disk as it should be, and is left alone;
-    `written_elsewhere` names those of them that another process just wrote.
+    `written_elsewhere` names those of them that were just written (by another process, or earlier).
     """
     # Only what is written here is checked: a file given as None is left alone, and removing checks again.
     todo = sorted((name, data) for name, data in files.items() if data is not None)
