@@ -22,6 +22,7 @@ import goalsite.build
 import goalsite.config
 import goalsite.load
 import goalsite.model
+import goalsite.output
 import goalsite.render
 import goalsite.state
 import goalsite.vault
@@ -589,3 +590,30 @@ def test_what_a_reader_sends_is_what_it_read(tmp_path: Path) -> None:
     entries = sorted([one.parsed.entry for _rel, one in read if one.parsed.entry] + [odd], key=lambda e: e.sort_key)
     assert bodies == [(entry.file, entry.date, entry.sort_key, entry.body) for entry in entries]
     assert [goal.id for goal in goals] == sorted(one.parsed.goal.id for _rel, one in read if one.parsed.goal)
+
+
+def test_a_whole_build_writes_its_data_files_before_the_pages(vault: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written as soon as they are made (listed in the marker first) and let go, rather than held while
+    the workers render: the state still notes each one's size and time, and the report names them."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    out = tmp_path / "site"
+    seen: list[tuple[bool, bool]] = []
+    spread = goalsite.build._render_in_processes
+
+    def render(*args: Any) -> Any:
+        seen.append(((out / "data" / "goals.json").is_file(),
+                     "data/measurements.csv" in goalsite.output.read_manifest(out)))
+        return spread(*args)
+
+    monkeypatch.setattr(goalsite.build, "_render_in_processes", render)
+    result = build(vault, out, TODAY)
+    assert seen == [(True, True)]
+    assert {"data/goals.json", "data/measurements.csv", "calendar.ics"} <= set(result.report.written)
+    summary = goalsite.state.load_summary(out)
+    assert summary is not None
+    assert summary.outputs == goalsite.state.outputs(out, sorted(summary.outputs))
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
+    build(vault, tmp_path / "one", TODAY)
+    assert site(out) == site(tmp_path / "one")
