@@ -388,8 +388,7 @@ class Builder:
         from goalsite.render import environment
 
         if not self.compiled and self.cached_theme is None:  # no state of its own: the last build's, if any
-            self.cached_theme = state.load_compiled()
-            self.compiled = dict(self.cached_theme)
+            self.compiled = self.cached_theme = state.load_compiled()  # (the environment takes a copy)
         self.env = environment(self.folders, self.compiled, reload=self.live)
         return self.env
 

@@ -133,8 +133,7 @@ class Reading:
             for _sent, held in self.pieces:
                 self.files.update(held)
             files = self.files
-            sources = [SourceFile(source.path, source.rel, source.kind, *files[source.rel].signature)
-                       for source in sources]
+            sources = [source.seen(*files[source.rel].signature) for source in sources]
             self.sources.update((source.rel, source) for source in sources)
             if hints is None:
                 self.listing = listing_digest(sources, self.setting_problems + problems)
@@ -148,7 +147,7 @@ class Reading:
                 continue
             read = _read(source, self.settings, old)
             if first:
-                source = self.sources[source.rel] = SourceFile(source.path, source.rel, source.kind, *read.signature)
+                source = self.sources[source.rel] = source.seen(*read.signature)
                 sources[number - 1] = source
             if old is not None and read.parsed is old.parsed:
                 self.files[source.rel] = read
@@ -243,6 +242,12 @@ def _from_plain(plain: Any) -> FileRead:
     parsed = _new(Parsed)
     parsed.__dict__.update(goal=None, entry=entry, problems=())
     return FileRead(signature, digest, parsed)
+
+
+def _plain_body(plain: tuple[Any, ...]) -> Body:
+    """The `Body` of an entry `_plain` made, without making the entry."""
+    file, day, time = plain[2], _day(plain[3]), plain[4]
+    return Body(file, day, (day, time or "", file), plain[-1])
 
 
 def encode_reads(read: list[tuple[str, FileRead]]) -> bytes:
@@ -363,9 +368,8 @@ def bodies_read(messages: Iterable[memoryview]) -> tuple[list[Goal], list[Body]]
     for message in messages:
         marshalled = bytes(message[:1]) == _MARSHALLED  # (else pickled whole: objects, as decoded)
         for rel, plain in marshal.loads(message[1:]) if marshalled else decode_reads(message):
-            if isinstance(plain, tuple):  # `_plain`'s: file, day and time at 2-4, the body last
-                file, day, time = plain[2], _day(plain[3]), plain[4]
-                entries.append(Body(file, day, (day, time or "", file), plain[-1]))
+            if isinstance(plain, tuple):
+                entries.append(_plain_body(plain))
                 continue
             read = _from_plain(plain) if isinstance(plain, bytes) else plain
             if read.parsed.goal is not None:

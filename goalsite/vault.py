@@ -40,6 +40,10 @@ class SourceFile(NamedTuple):
     size: int
     mtime_ns: int
 
+    def seen(self, size: int, mtime_ns: int) -> SourceFile:
+        """This file with the size and time it was found to have (`UNSEEN` until then)."""
+        return SourceFile(self.path, self.rel, self.kind, size, mtime_ns)
+
 
 def vault_folder(path: Path | str) -> Path:
     folder = Path(path)
@@ -198,7 +202,7 @@ def read_source(source: SourceFile) -> tuple[bytes | None, Problem | None, Sourc
         try:
             if source.size == UNSEEN:
                 info = os.fstat(descriptor)
-                source = SourceFile(source.path, source.rel, source.kind, info.st_size, info.st_mtime_ns)
+                source = source.seen(info.st_size, info.st_mtime_ns)
                 if not stat.S_ISREG(info.st_mode):  # (a folder's word for it may be out of date)
                     return None, None, source
                 if source.size > MAX_FILE_BYTES:
@@ -228,7 +232,7 @@ def _looked_at(source: SourceFile) -> SourceFile:
         info = os.lstat(source.path)
     except OSError:
         return source
-    return SourceFile(source.path, source.rel, source.kind, info.st_size, info.st_mtime_ns)
+    return source.seen(info.st_size, info.st_mtime_ns)
 
 
 def _read_up_to(descriptor: int, limit: int, expected: int) -> bytes:
