@@ -273,28 +273,30 @@ class _ModelPickler(pickle.Pickler):
         from goalsite.model import Goal
 
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        # Asked only of the kinds of object the pieces hold (a `reducer_override` is asked of every
-        # object but the plainest: 100,000 calls at 10,000 entries, a sixth of the pickling).
-        self.dispatch_table = dict.fromkeys((FileRead, Parsed, Entry, Goal), self.reduce)
-        self.places: dict[int, tuple[int, int, int]] = {}
+        places: dict[int, tuple[int, int, int]] = {}
         for number, (_sent, held) in enumerate(pieces):
             for place, (_rel, read) in enumerate(held):
-                self.places[id(read)] = (number, place, 0)
-                self.places[id(read.parsed)] = (number, place, 1)
+                places[id(read)] = (number, place, 0)
+                places[id(read.parsed)] = (number, place, 1)
                 if read.parsed.entry is not None:
-                    self.places[id(read.parsed.entry)] = (number, place, 2)
+                    places[id(read.parsed.entry)] = (number, place, 2)
                 if read.parsed.goal is not None:
-                    self.places[id(read.parsed.goal)] = (number, place, 3)
-        self.linked = linked
+                    places[id(read.parsed.goal)] = (number, place, 3)
 
-    def reduce(self, obj: object) -> Any:
-        place = self.places.get(id(obj))
-        if place is not None:
-            return _from_pieces, place
-        linked = self.linked.get(id(obj))
-        if linked is not None:
-            return Entry.with_goals, linked
-        return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # as pickle would, without this table
+        def reduce(obj: object) -> Any:
+            place = places.get(id(obj))
+            if place is not None:
+                return _from_pieces, place
+            goals = linked.get(id(obj))
+            if goals is not None:
+                return Entry.with_goals, goals
+            return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # as pickle would, without this table
+
+        # Asked only of the kinds of object the pieces hold (a `reducer_override` is asked of every
+        # object but the plainest: 100,000 calls at 10,000 entries, a sixth of the pickling). A function
+        # of its own, not a method: a pickler holding its own method could be freed only by the cycle
+        # collector, which a build turns off, and would keep its memo (64 MB at 50,000 entries).
+        self.dispatch_table = dict.fromkeys((FileRead, Parsed, Entry, Goal), reduce)
 
 
 class _ModelUnpickler(pickle.Unpickler):
