@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
@@ -301,6 +302,37 @@ def test_early_bodies_are_used_only_where_links_lead_the_same_way(vault: Path, t
         assert sorted(ready) == list(range(11)) and "[[" not in ready[10].text()
         early.close()
         assert threading.active_count() == 1 and no_process_left()
+
+
+def memory_files(name: str) -> int:
+    """How many files in memory called `name` (`memfd_create`) this process has open."""
+    found = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            found += os.readlink(f"/proc/self/fd/{fd}").startswith(f"/memfd:{name} ")
+    return found
+
+
+def test_the_bodies_sent_to_the_early_workers_are_let_go_when_their_work_is_taken(vault: Path, tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the workers are stopped, no one reads the bodies the readers sent them (100 MB at 50,000
+    entries): the pages' workers, forked next, are not to find that memory taken. The HTML the workers
+    made stays, for the pages, until the build ends."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
+    reading.reread(None)
+    one = build(vault, tmp_path / "one", TODAY)
+    world = goalsite.build.Site(one.vault, one.analysis).link_world()
+    early = goalsite.build._EarlyMarkdown(False, 2)
+    assert memory_files("goalsite-bodies") == 1 and memory_files("goalsite-early") == 2
+    assert early.go(reading)
+    time.sleep(1.0)
+    ready = early.collect(world, one.vault.entries)
+    assert memory_files("goalsite-bodies") == 0 and memory_files("goalsite-early") == 2
+    assert sorted(ready) == list(range(11)) and ready[2].text().startswith("<p>Day 2. ")
+    early.close()
+    assert memory_files("goalsite-early") == 0 and no_process_left()
 
 
 def test_a_piece_cut_off_when_the_workers_stop_is_left_to_the_pages(vault: Path, tmp_path: Path,
