@@ -7,7 +7,8 @@ process, or the early Markdown worker) finishes last. For looking at the build, 
 
 Each line: seconds since the command started, the stage, then this process's CPU (user + system),
 its children's (readers, early worker, page workers: counted once each has ended), its minor page
-faults and its resident memory in MiB. `early piece` lines come from the early Markdown worker.
+faults, its resident memory, and the memory pages the machine has handed out since this command
+started (to every process, and to the files written), in MiB. `early piece` lines come from the early Markdown worker.
 """
 
 from __future__ import annotations
@@ -41,13 +42,25 @@ def _since_start() -> float:
 START = time.perf_counter() - _since_start()
 
 
+def _allocated() -> int:
+    """MiB of memory pages the whole machine has handed out since it started (/proc/vmstat): new memory
+    for any process, and for the files written (the page cache). On a virtual machine, a page the
+    guest has not used for a while can cost the host a fault to give back."""
+    with open("/proc/vmstat", encoding="ascii") as vmstat:
+        pages = sum(int(line.split()[1]) for line in vmstat if line.startswith("pgalloc_"))
+    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
+
+
+ALLOCATED = _allocated()
+
+
 def say(what: str) -> None:
     times, usage = os.times(), resource.getrusage(resource.RUSAGE_SELF)
     with open("/proc/self/statm", encoding="ascii") as statm:
         resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
     print(f"{time.perf_counter() - START:6.2f} s  {what:<26} self {times.user:5.2f}+{times.system:4.2f}  "
           f"children {times.children_user:5.2f}+{times.children_system:4.2f}  faults {usage.ru_minflt:6}  "
-          f"{resident} MiB", file=sys.stderr, flush=True)
+          f"{resident:4} MiB  new pages {_allocated() - ALLOCATED:5} MiB", file=sys.stderr, flush=True)
 
 
 def watch(owner: Any, name: str) -> None:
