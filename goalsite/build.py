@@ -42,10 +42,31 @@ from goalsite.output import (
     write_if_changed,
     write_site,
 )
-from goalsite.pages import ENTRY_TEMPLATE, EVERYTHING, YEARS, Page, entry_key, entry_page, plan_data, plan_pages
+from goalsite.pages import (
+    ENTRY_TEMPLATE,
+    EVERYTHING,
+    MONTH_TEMPLATE,
+    YEARS,
+    Page,
+    entry_key,
+    entry_page,
+    plan_data,
+    plan_pages,
+)
 from goalsite.shipped import theme_folders
 from goalsite.vault import THEME_FOLDER, SourceFile, vault_folder
-from goalsite.views import PageInfo, ReadyHtml, Site, entry_paths, goal_keys, link_world, note_paths, resolve_link
+from goalsite.views import (
+    PageInfo,
+    ReadyHtml,
+    Site,
+    entry_paths,
+    goal_keys,
+    link_world,
+    month_key,
+    month_path,
+    note_paths,
+    resolve_link,
+)
 
 if TYPE_CHECKING:  # Jinja is imported with the theme, while the readers read (`Builder._prepare_theme`)
     import jinja2
@@ -573,18 +594,30 @@ class Builder:
         """The pages that `keys` touch, or made with a template in `again`, to render; the others go into
         `files` as they were."""
         todo: list[Page] = []
+        months: dict[str, Page] = {}  # each month's list goes just before its entries' pages (below)
         for page in plan_pages(site):
             if keys is not None and page.path in self.files and not page.deps & keys and page.template not in again:
                 files[page.path] = self.files[page.path]
                 continue
-            todo.append(page)
+            if page.template == MONTH_TEMPLATE:
+                months[page.path] = page
+            else:
+                todo.append(page)
         entries_again = ENTRY_TEMPLATE in again
         for index, entry in enumerate(site.vault.entries):
+            # A month's list, then its entries: a page worker takes pages in runs of this order, so one
+            # that lists a month's entries mostly renders their pages too. Each object of the model that a
+            # worker reads, the kernel copies for it (a count of references is a write): two workers
+            # reading one entry copied it twice (131,000 page faults at 50,000 entries, against 88,000
+            # for a single worker).
+            if months and (month := months.pop(month_path(month_key(entry.date)), None)) is not None:
+                todo.append(month)
             path = site.entry_href(entry)
             if keys is not None and path in self.files and entry_key(entry) not in keys and not entries_again:
                 files[path] = self.files[path]
                 continue
             todo.append(entry_page(site, entry, index))
+        todo.extend(months.values())  # (every month has entries: none is left)
         return todo
 
     def _data_files(self, site: Site, vault: Vault, analysis: Analysis, keys: set[str] | None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from goalsite.model import Entry
-from goalsite.views import PageInfo, Site, long_date
+from goalsite.views import PageInfo, Site, long_date, month_path
 
 EVERYTHING = "*"  # a page that summarises the whole vault: re-rendered on any change
 YEARS = "years"  # a timeline page, which links every year that has something on the timeline
@@ -69,13 +69,14 @@ def plan_pages(site: Site) -> list[Page]:
                           keys | {YEARS}))
     for key, entries in site.journal_months:
         name = dt.date(int(key[:4]), int(key[5:]), 1).strftime("%B %Y")
-        pages.append(Page(f"journal/{key}.html", "journal_month.html", f"Journal: {name}", "journal/index.html",
+        pages.append(Page(month_path(key), MONTH_TEMPLATE, f"Journal: {name}", "journal/index.html",
                           lambda info, key=key, entries=entries: site.journal_month_view(key, entries),  # type: ignore[misc]
                           frozenset({f"month:{key}"})))
     return pages
 
 
 ENTRY_TEMPLATE = "entry.html"  # every entry's own page
+MONTH_TEMPLATE = "journal_month.html"  # a month's list of entries
 
 
 def entry_key(entry: Entry) -> str:

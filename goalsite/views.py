@@ -157,6 +157,16 @@ def _nav_links(root: str, here: str) -> Markup:
     return Markup("".join(items))
 
 
+def month_key(day: dt.date) -> str:
+    """The month of `day`, as its page is named (YYYY-MM)."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_path(key: str) -> str:
+    """The page of the month `key` (`month_key`)."""
+    return f"journal/{key}.html"
+
+
 class EntrySummary(dict[str, Any]):
     """An entry as lists show it; its `excerpt` is made only when a template asks for it (an entry's
     own page does not show it, and there are thousands of those)."""
@@ -575,7 +585,7 @@ class Site:
         months: dict[str, list[Entry]] = defaultdict(list)
         for entry in self.vault.entries:
             day = entry.date
-            months[f"{day.year:04d}-{day.month:02d}"].append(entry)
+            months[month_key(day)].append(entry)
         return sorted(months.items(), reverse=True)
 
     def journal_index_view(self) -> dict[str, Any]:
@@ -600,7 +610,7 @@ class Site:
         return {
             "recent": [self.entry_summary(e) for e in recent],
             "months": [{"key": key, "name": dt.date(int(key[:4]), int(key[5:]), 1).strftime("%B %Y"),
-                        "href": f"journal/{key}.html", "count": len(entries)} for key, entries in months],
+                        "href": month_path(key), "count": len(entries)} for key, entries in months],
             "pixels": chart_context(pixels),
             "year": year,
             "mood": chart_context(chart) if (chart := self.mood_chart(90)) else None,

@@ -649,3 +649,29 @@ def test_a_whole_build_writes_its_data_files_before_the_pages(vault: Path, tmp_p
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
     build(vault, tmp_path / "one", TODAY)
     assert site(out) == site(tmp_path / "one")
+
+
+def test_the_page_workers_take_each_months_list_with_its_entries_pages(vault: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers take the pages in runs, in order: a month's list comes just before its entries' pages, so
+    that the worker reading a month's entries for the list mostly renders their pages too (each worker has
+    the kernel copy what it reads of the model). Every page is still there, once."""
+    vault_with_entries(vault)
+    write(vault, "journal/2025/2025-11-30.md", "---\nmood: 4\n---\nA month before.\n")
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    given: list[list[str]] = []
+    spread = goalsite.build._render_in_processes
+
+    def render(out: Path, env: Any, shared: Any, todo: list[goalsite.pages.Page], previous: set[str]) -> Any:
+        given.append([page.path for page in todo])
+        return spread(out, env, shared, todo, previous)
+
+    monkeypatch.setattr(goalsite.build, "_render_in_processes", render)
+    result = build(vault, tmp_path / "site", TODAY)
+    journal = [path for path in given[0] if path.startswith("journal/") and path != "journal/index.html"]
+    assert journal == ["journal/2025-11.html", "journal/2025-11-30.html",
+                       "journal/2025-12.html", "journal/2025-12-31.html",
+                       "journal/2026-11.html", *(f"journal/2026-11-{day:02d}.html" for day in range(1, 11))]
+    pages = {path for path in result.rendered if path.endswith(".html")}
+    assert len(given[0]) == len(set(given[0])) and set(given[0]) == pages
+    assert given[0][len(given[0]) - len(journal):] == journal  # after the pages that list the whole vault
