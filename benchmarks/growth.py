@@ -1,0 +1,108 @@
+"""How a cold build grows from 10,000 entries to 50,000: builds of the two vaults, alternating, each
+into a new folder, and the large one's time as a multiple of the small one's (the goal: within 5.5×).
+
+    python3 benchmarks/growth.py                    # 10k, 50k, 10k, 50k, 10k (about two minutes)
+    python3 benchmarks/growth.py --pairs 3 --small 1000 --large 5000
+
+Each line: wall time, the CPU of the command and its workers (user + system), their page faults, and
+the memory pages the machine handed out while it ran (/proc/vmstat: new memory for every process and
+for the files written). The ratios set each large build against the median of the small ones.
+
+The figures a large build gives on a virtual machine depend on the host: a page of memory the guest
+has not used lately may cost the host a fault to give back (this project's VM reports its free memory
+to the host, which takes it back), and a build of 50,000 entries needs more new memory at once than
+there is of the recently used. System time shows it. Two more things skew them, so this script
+avoids them:
+
+- Deleting thousands of files just before (compare.py's or a test run's clean-up, `rm -rf` of old
+  output): on an ext4 file system without a journal, creating files then walks past the recently
+  deleted inodes for a few minutes. The output folders are removed only at the end; run it a few
+  minutes after any large deletion.
+- Python compiling goalsite's modules in every run (an editable install, PYTHONDONTWRITEBYTECODE):
+  they are compiled first, as `pip install .` would have.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bytecode import compile_goalsite  # noqa: E402
+from generate_vault import generate  # noqa: E402
+
+TODAY = "2026-11-21"
+
+
+def allocated() -> int | None:
+    """MiB of memory pages the machine has handed out since it started, where /proc/vmstat says."""
+    try:
+        with open("/proc/vmstat", encoding="ascii") as vmstat:
+            pages = sum(int(line.split()[1]) for line in vmstat if line.startswith("pgalloc_"))
+    except OSError:
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
+
+
+def build(vault: Path, out: Path) -> dict[str, float]:
+    """One cold build by the installed command, as a whole process; a failure stops the benchmark."""
+    command = [sys.executable, "-m", "goalsite", "build", str(vault), "-o", str(out), "--today", TODAY]
+    before = allocated()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    after = allocated()
+    if os.waitstatus_to_exitcode(status) != 0:
+        error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        sys.exit(f"{' '.join(command)} failed:\n{error[-2000:]}")
+    return {"wall": seconds, "user": usage.ru_utime, "system": usage.ru_stime, "faults": usage.ru_minflt,
+            "peak": usage.ru_maxrss / 1024, "new": -1 if before is None or after is None else after - before}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", type=int, default=10_000, help="entries in the small vault")
+    parser.add_argument("--large", type=int, default=50_000, help="entries in the large vault")
+    parser.add_argument("--pairs", type=int, default=2, help="large builds (each between two small ones)")
+    parser.add_argument("--vaults", type=Path, default=HERE / "vaults", help="where generated vaults are kept")
+    args = parser.parse_args()
+    compile_goalsite()
+    vaults = {}
+    for entries in (args.small, args.large):
+        vaults[entries] = args.vaults / str(entries)
+        if not (vaults[entries] / "goals").is_dir():
+            generate(entries, vaults[entries])
+    work = Path(tempfile.mkdtemp(prefix="growth-"))
+    runs: dict[int, list[dict[str, float]]] = {args.small: [], args.large: []}
+    try:
+        order = [args.small] + [args.large, args.small] * args.pairs
+        for number, entries in enumerate(order):
+            figures = build(vaults[entries], work / f"out-{number}")
+            runs[entries].append(figures)
+            new = f"{figures['new']:6.0f} MiB new" if figures["new"] >= 0 else ""
+            print(f"  {entries:>7,} entries {figures['wall']:7.2f} s  user {figures['user']:6.2f} s  system "
+                  f"{figures['system']:6.2f} s  faults {figures['faults']:8,.0f}  peak {figures['peak']:4.0f} MiB  {new}",
+                  flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    small = statistics.median(run["wall"] for run in runs[args.small])
+    ratios = [run["wall"] / small for run in runs[args.large]]
+    cpu = statistics.median(run["user"] for run in runs[args.small])
+    print(f"\n{args.large:,} against {args.small:,} entries (the median of {len(runs[args.small])} small builds, "
+          f"{small:.2f} s): " + ", ".join(f"{ratio:.2f}×" for ratio in ratios)
+          + f"; median {statistics.median(ratios):.2f}×")
+    print("user CPU: " + ", ".join(f"{run['user'] / cpu:.2f}×" for run in runs[args.large]) + f" of {cpu:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
