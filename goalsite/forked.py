@@ -61,11 +61,13 @@ def write_message(fd: int, data: bytes) -> None:
         message = message[os.write(fd, message):]
 
 
-def read_messages(fd: int, at: int = 0) -> tuple[list[memoryview], int]:
+def read_messages(fd: int, at: int = 0, where: list[tuple[int, int]] | None = None) -> tuple[list[memoryview], int]:
     """The whole messages written to `fd` from `at` on (views of one copy of them), and where the first
-    one not yet whole starts."""
+    one not yet whole starts; `where` gets each one's place in the file and size."""
     data = memoryview(os.pread(fd, max(os.fstat(fd).st_size - at, 0), at))
     places, end = _places(lambda place: data[place:place + _HEAD], 0, len(data))
+    if where is not None:
+        where.extend((at + offset, size) for offset, size in places)
     return [data[offset:offset + size] for offset, size in places], at + end
 
 
@@ -102,12 +104,17 @@ def _places(head: Callable[[int], bytes | memoryview], at: int, end: int) -> tup
 
 class Workers:
     """`work(task)` for each task in `range(tasks)`, in `count` forked processes; `results` gives each
-    task's bytes as they come. Use it as a context manager: leaving it stops every worker."""
+    task's bytes as they come. Use it as a context manager: leaving it stops every worker.
 
-    def __init__(self, work: Callable[[int], bytes], tasks: int, count: int) -> None:
+    With `keep`, once the results are all in, `kept` holds the bytes of each task a worker did as views
+    of its file in memory, mapped (one mapping a worker): for bytes held after the work, which the
+    copies `results` reads would otherwise hold in new memory, while the file held them already."""
+
+    def __init__(self, work: Callable[[int], bytes], tasks: int, count: int, keep: bool = False) -> None:
         if tasks * _TASK > _PIPE_HOLDS:
             raise ValueError(f"{tasks} tasks: more than a pipe holds at once")
-        self.work, self.tasks = work, tasks
+        self.work, self.tasks, self.keep = work, tasks, keep
+        self.kept: dict[int, memoryview] = {}
         self.workers: list[int] = []
         self.found: list[int] = []
         self.ready = -1
@@ -148,15 +155,23 @@ class Workers:
         memory is a fault, several microseconds in a virtual machine)."""
         done: set[int] = set()
         read = [0] * len(self.found)
+        where: list[list[tuple[int, int]]] = [[] for _found in self.found]
         ended = False
         while not ended:
             ended = not os.read(self.ready, 4096)  # every worker gone, when no one can say more
             for number, found in enumerate(self.found):
-                messages, read[number] = read_messages(found, read[number])
+                messages, read[number] = read_messages(found, read[number], where[number] if self.keep else None)
                 for message in messages:
                     task = int.from_bytes(message[:_TASK], "little")
                     done.add(task)
                     yield task, message[_TASK:]
+        if self.keep:
+            for number, places in enumerate(where):
+                if places:
+                    mapped = memoryview(mmap.mmap(self.found[number], read[number], prot=mmap.PROT_READ))
+                    for offset, size in places:
+                        self.kept[int.from_bytes(mapped[offset:offset + _TASK], "little")] = \
+                            mapped[offset + _TASK:offset + size]
         self.stop()
         for task in range(self.tasks):
             if task not in done:  # its worker failed or was stopped: here it fails with its own error

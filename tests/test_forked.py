@@ -32,6 +32,32 @@ def test_every_task_is_done_once(tasks: int, count: int) -> None:
     assert no_process_left() and open_fds() == fds and threading.active_count() == 1
 
 
+def mapped_files(name: str) -> int:
+    """How many mappings of files in memory called `name` this process has."""
+    with open("/proc/self/maps", encoding="ascii") as maps:
+        return sum(f"/memfd:{name} " in line for line in maps)
+
+
+def test_kept_results_are_the_workers_files_mapped_not_copies() -> None:
+    """With `keep`, the bytes of each task a worker did are views of its file, one mapping a worker,
+    which lasts while a view does; a task done here (after its worker died) keeps its own bytes."""
+    def work(task: int) -> bytes:
+        if task == 7 and os.getpid() != PARENT:
+            os._exit(1)  # the worker dies with it: the task is done here
+        return squares(task) * 1000
+
+    fds = open_fds()
+    with forked.Workers(work, 8, 1, keep=True) as workers:
+        results = dict(workers.results())
+        kept = workers.kept
+    assert sorted(results) == list(range(8)) and sorted(kept) == list(range(7))
+    assert all(bytes(kept[task]) == bytes(results[task]) == squares(task) * 1000 for task in kept)
+    assert all(isinstance(view, memoryview) and view.readonly for view in kept.values())
+    assert mapped_files("goalsite-work") == 1 and len(open_fds() - fds) == 1  # the mapping's own
+    del results, kept, workers
+    assert mapped_files("goalsite-work") == 0 and open_fds() == fds and no_process_left()
+
+
 def test_the_work_is_done_in_other_processes() -> None:
     with forked.Workers(lambda task: str(os.getpid()).encode(), 20, 2) as workers:
         where = {int(pid) for _task, pid in workers.results()}

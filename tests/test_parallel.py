@@ -396,6 +396,7 @@ def test_a_build_that_fails_before_the_render_stops_its_early_workers(vault: Pat
     start = goalsite.build._EarlyMarkdown.start
     monkeypatch.setattr(goalsite.build._EarlyMarkdown, "start",
                         staticmethod(lambda strict: started.append(start(strict)) or started[-1]))  # type: ignore[func-returns-value]
+    goalsite.build._LAST.clear()  # an earlier build's builder, and the readers' files it still maps
     files = len(os.listdir("/proc/self/fd"))
     with pytest.raises(RuntimeError, match="analysis failed"):
         build(vault, tmp_path / "site", TODAY)
@@ -433,6 +434,7 @@ def test_the_model_takes_what_the_readers_sent_as_they_sent_it(vault: Path, tmp_
     out = tmp_path / "pieces"
     build(vault, out, TODAY)
     assert len(sent) == 1 and sum(len(files) for _bytes, files in sent[0]) == 13 and len(held) == 1
+    assert all(isinstance(piece, memoryview) and piece.readonly for piece, _files in sent[0])  # (mapped, not read)
     model = (out / goalsite.state.MODEL).read_bytes()
     at = [model.find(piece) for piece, _files in sent[0]]
     assert -1 not in at and at == sorted(at)
@@ -527,6 +529,7 @@ def test_early_workers_wait_for_the_read_and_end_without_it(vault: Path, tmp_pat
     """Forked before the read, the early workers wait: a vault found too small, or a build that fails
     while reading, ends them at once, leaving no process and no open file."""
     vault_with_entries(vault)
+    goalsite.build._LAST.clear()  # an earlier build's builder, and the readers' files it still maps
     files = len(os.listdir("/proc/self/fd"))
     early = goalsite.build._EarlyMarkdown(False, 2)
     assert len(early.workers) == 2 and not no_process_left()
