@@ -538,6 +538,8 @@ class Builder:
             files.update(data)
             if keys is None and not self.live:
                 signed = state.write_model(self.out, self._saved(vault, analysis))
+                if self.reading is not None:  # in the model now: the readers' files, mapped, are let go
+                    self.reading.pieces = []  # before the pages need memory (100 MB at 50,000 entries)
             if early is not None:
                 site.ready_markdown = early.collect(world, vault.entries)
             for path, written, seen in _render_in_processes(self.out, env, shared, todo, previous):

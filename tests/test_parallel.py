@@ -490,8 +490,7 @@ def test_a_build_keeps_its_objects_until_the_next_build_starts(vault: Path, tmp_
     assert builder.rendered_with is not None
     view, pages, pieces = builder.rendered_with
     assert len(pages) == 28 and view.vault is builder.vault  # (and 4 data files)
-    assert sorted(rel for _sent, held in pieces for rel, _read in held) == sorted(builder.reading.files)
-    assert builder.reading.pieces == []  # (the model took them)
+    assert pieces == builder.reading.pieces == []  # in the model, and let go before the pages (below)
     gone = weakref.ref(builder), weakref.ref(view)
     del builder, view, pages, pieces
     gc.collect()
@@ -678,3 +677,29 @@ def test_the_page_workers_take_each_months_list_with_its_entries_pages(vault: Pa
     pages = {path for path in result.rendered if path.endswith(".html")}
     assert len(given[0]) == len(set(given[0])) and set(given[0]) == pages
     assert given[0][len(given[0]) - len(journal):] == journal  # after the pages that list the whole vault
+
+
+def test_the_readers_files_are_let_go_once_the_model_is_saved(vault: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the readers sent is kept, mapped, only for the saved model: the page workers find that
+    memory free, and the next build loads the model."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    goalsite.build._LAST.clear()
+    mapped: list[int] = []
+    spread = goalsite.build._render_in_processes
+
+    def render(*args: Any) -> Any:
+        mapped.append(memory_files("goalsite-work"))
+        return spread(*args)
+
+    monkeypatch.setattr(goalsite.build, "_render_in_processes", render)
+    out = tmp_path / "site"
+    first = build(vault, out, TODAY)
+    assert mapped == [0]
+    write(vault, "journal/2026/2026-11-03.md", "---\nmood: 2\nnights: 1\n---\nDay 3, again. [[sleep]]\n")
+    again = build(vault, out, TODAY)
+    assert "journal/2026-11-03.html" in again.rendered and "journal/2026-11-08.html" in first.rendered
+    assert "journal/2026-11-08.html" not in again.rendered  # from the saved model: only what the edit touched
+    assert site(out) == site(build(vault, tmp_path / "fresh", TODAY, fresh=True).output)
