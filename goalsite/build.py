@@ -30,7 +30,7 @@ from goalsite.load import (
     note_names,
     write_bodies,
 )
-from goalsite.markup import link_key, plain_excerpt, render_markdown
+from goalsite.markup import LISTED_WORDS, link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Vault, collector_paused
 from goalsite.output import (
     WriteReport,
@@ -978,7 +978,7 @@ def _listed(vault: Vault, files: set[str]) -> dict[str, tuple[object, ...]]:
 
 
 def _shown(entry: Entry, problems: tuple[Problem, ...]) -> tuple[object, ...]:
-    return replace(entry, body=""), plain_excerpt(entry.body, 24), plain_excerpt(entry.body, 12), problems
+    return replace(entry, body=""), plain_excerpt(entry.body, LISTED_WORDS), plain_excerpt(entry.body, 12), problems
 
 
 def _neighbours(vault: Vault, entry: Entry | None) -> set[str]:

@@ -16,7 +16,7 @@ from goalsite import forked
 from goalsite.config import Settings, did_you_mean, load_settings, today_in
 from goalsite.documents import Parsed, parse_document
 from goalsite.errors import Location, Problem, Severity
-from goalsite.markup import link_key
+from goalsite.markup import LISTED_WORDS, link_key, plain_excerpt
 from goalsite.model import Entry, FieldValue, GasRating, Goal, Link, Questionnaire, Vault, collector_paused
 from goalsite.smart import validate_goals
 from goalsite.vault import SourceFile, discover, listing_digest, read_source
@@ -203,7 +203,7 @@ def chunks(count: int, smallest: int) -> list[range]:
 # pickled through a call to Python for each field, ten or so to an entry); anything else is pickled.
 _MARSHALLED, _PICKLED = b"M", b"P"
 _ENTRY_FIELDS = ("file", "date", "time", "title", "fields", "goals", "links", "goal_keys", "tags", "coping",
-                 "wins", "setbacks", "session", "gas", "questionnaires", "tasks_done", "tasks_total", "body")
+                 "wins", "setbacks", "session", "gas", "questionnaires", "tasks_done", "tasks_total", "body", "excerpt")
 _new, _tuple_new, _day = object.__new__, tuple.__new__, dt.date.fromordinal
 
 
@@ -218,7 +218,8 @@ def _plain(read: FileRead) -> tuple[object, ...] | bytes:
             entry.wins, entry.setbacks, entry.session,
             tuple((rating.goal, rating.level, tuple(rating.location)) for rating in entry.gas),
             tuple((q.kind, q.total, q.items, tuple(q.location)) for q in entry.questionnaires),
-            entry.tasks_done, entry.tasks_total, entry.body)
+            entry.tasks_done, entry.tasks_total, entry.body,
+            entry.excerpt if entry.excerpt is not None else plain_excerpt(entry.body, LISTED_WORDS))
 
 
 def _from_plain(plain: Any) -> FileRead:
@@ -227,7 +228,7 @@ def _from_plain(plain: Any) -> FileRead:
         read: FileRead = pickle.loads(plain)
         return read
     (signature, digest, file, day, time, title, fields, goals, links, goal_keys, tags, coping, wins, setbacks,
-     session, gas, questionnaires, tasks_done, tasks_total, body) = plain
+     session, gas, questionnaires, tasks_done, tasks_total, body, excerpt) = plain
     entry = _new(Entry)  # (its fields set as they were, not checked again)
     own = entry.__dict__  # set one by one, in the fields' order, as `__init__` does: an entry's own
     for name, value in zip(_ENTRY_FIELDS, (  # table of names then stays the one all entries share
@@ -237,7 +238,7 @@ def _from_plain(plain: Any) -> FileRead:
             tuple([GasRating(goal, level, _tuple_new(Location, at)) for goal, level, at in gas]),
             tuple([Questionnaire(kind, total, items, _tuple_new(Location, at))
                    for kind, total, items, at in questionnaires]),
-            tasks_done, tasks_total, body), strict=True):
+            tasks_done, tasks_total, body, excerpt), strict=True):
         own[name] = value
     parsed = _new(Parsed)
     parsed.__dict__.update(goal=None, entry=entry, problems=())
@@ -247,7 +248,7 @@ def _from_plain(plain: Any) -> FileRead:
 def _plain_body(plain: tuple[Any, ...]) -> Body:
     """The `Body` of an entry `_plain` made, without making the entry."""
     file, day, time = plain[2], _day(plain[3]), plain[4]
-    return Body(file, day, (day, time or "", file), plain[-1])
+    return Body(file, day, (day, time or "", file), plain[-2])
 
 
 def encode_reads(read: list[tuple[str, FileRead]]) -> bytes:

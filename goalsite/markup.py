@@ -586,6 +586,9 @@ _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]:?")
 EXCERPT_SLACK = 8  # words read past those an excerpt still needs, for marks that are no words (`plain_excerpt`)
 
 
+LISTED_WORDS = 24  # of an entry's body, in the lists of entries (`Entry.excerpt`)
+
+
 def plain_excerpt(text: str, words: int = 30) -> str:
     """The first words of a body as plain text, for listings (no Markdown parse needed)."""
     found: list[str] = []

@@ -25,7 +25,7 @@ from goalsite.charts import Band, Chart, Line, line_chart, number_text, timeline
 from goalsite.errors import Problem, Severity, count_problems
 from goalsite.export import number
 from goalsite.load import Dated, note_names
-from goalsite.markup import link_key, plain_excerpt, render_markdown
+from goalsite.markup import LISTED_WORDS, link_key, plain_excerpt, render_markdown
 from goalsite.model import Entry, Goal, Vault
 from goalsite.smart import letter_grades
 
@@ -180,7 +180,10 @@ class EntrySummary(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         if key != "excerpt":
             raise KeyError(key)
-        excerpt = self["excerpt"] = plain_excerpt(self.entry.body, 24)
+        excerpt = self.entry.excerpt
+        if excerpt is None:
+            excerpt = plain_excerpt(self.entry.body, LISTED_WORDS)
+        self["excerpt"] = excerpt
         return excerpt
 
     def __contains__(self, key: object) -> bool:

@@ -32,6 +32,7 @@ from conftest import no_process_left, snapshot, write
 from goalsite import forked
 from goalsite.build import build
 from goalsite.errors import UsageError
+from goalsite.markup import plain_excerpt
 from goalsite.state import STATE_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -611,6 +612,13 @@ def test_what_a_reader_sends_is_what_it_read(tmp_path: Path) -> None:
     assert [type(one.parsed.entry) for _rel, one in back] == [type(one.parsed.entry) for _rel, one in read]
     entry = next(one.parsed.entry for _rel, one in back if one.parsed.entry and one.parsed.entry.fields)
     assert all(type(value) is goalsite.model.FieldValue for value in entry.fields.values())
+    # An entry sent as plain values comes with the excerpt the lists show, made by the reader (a file
+    # read here makes it when a list asks); one pickled comes as it was.
+    plain = [one.parsed.entry for _rel, one in back if one.parsed.entry and not one.parsed.problems]
+    assert len(plain) > 20 and all(entry.excerpt == plain_excerpt(entry.body, 24) for entry in plain)
+    assert any(entry.excerpt.endswith(" …") for entry in plain)
+    assert all(one.parsed.entry.excerpt is None for _rel, one in read if one.parsed.entry)
+    assert all(one.parsed.entry.excerpt is None for _rel, one in back if one.parsed.entry and one.parsed.problems)
     assert tuple(field.name for field in dataclasses.fields(goalsite.model.Entry)) == goalsite.load._ENTRY_FIELDS
     rel, one = next((rel, one) for rel, one in read if one.parsed.entry and one.parsed.entry.fields)
     assert one.parsed.entry is not None
