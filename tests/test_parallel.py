@@ -279,16 +279,23 @@ def test_bodies_rendered_early_are_what_each_page_would_render(vault: Path, tmp_
     assert many.report.written == one.report.written
 
 
-def test_early_bodies_are_used_only_where_links_lead_the_same_way(vault: Path, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """The workers work out where [[links]] lead from what was read; a site whose links lead elsewhere
-    takes none of their HTML, and the workers are stopped so that the build may fork again."""
+def read_and_built(vault: Path, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> tuple[goalsite.load.Reading, goalsite.build.BuildResult, Any]:
+    """A vault of entries, read in this process and built once (in workers), and where its links lead:
+    what the early workers are given and what they are checked against."""
     vault_with_entries(vault)
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
     reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
     reading.reread(None)
     one = build(vault, tmp_path / "one", TODAY)
-    world = goalsite.build.Site(one.vault, one.analysis).link_world()
+    return reading, one, goalsite.build.Site(one.vault, one.analysis).link_world()
+
+
+def test_early_bodies_are_used_only_where_links_lead_the_same_way(vault: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers work out where [[links]] lead from what was read; a site whose links lead elsewhere
+    takes none of their HTML, and the workers are stopped so that the build may fork again."""
+    reading, one, world = read_and_built(vault, tmp_path, monkeypatch)
     early = goalsite.build._EarlyMarkdown(False, 1)
     assert early.go(reading)
     time.sleep(1.0)
@@ -319,12 +326,7 @@ def test_the_bodies_sent_to_the_early_workers_are_let_go_when_their_work_is_take
     """Once the workers are stopped, no one reads the bodies the readers sent them (100 MB at 50,000
     entries): the pages' workers, forked next, are not to find that memory taken. The HTML the workers
     made stays, for the pages, until the build ends."""
-    vault_with_entries(vault)
-    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
-    reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
-    reading.reread(None)
-    one = build(vault, tmp_path / "one", TODAY)
-    world = goalsite.build.Site(one.vault, one.analysis).link_world()
+    reading, one, world = read_and_built(vault, tmp_path, monkeypatch)
     early = goalsite.build._EarlyMarkdown(False, 2)
     assert memory_files("goalsite-bodies") == 1 and memory_files("goalsite-early") == 2
     assert early.go(reading)
@@ -340,13 +342,8 @@ def test_a_piece_cut_off_when_the_workers_stop_is_left_to_the_pages(vault: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers are killed when their work is taken, wherever they are: what they finished is taken, the
     piece they were in is not, and nothing waits on them."""
-    vault_with_entries(vault)
-    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    reading, one, world = read_and_built(vault, tmp_path, monkeypatch)
     monkeypatch.setattr(goalsite.build, "EARLY_PIECE", 4)
-    reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
-    reading.reread(None)
-    one = build(vault, tmp_path / "one", TODAY)
-    world = goalsite.build.Site(one.vault, one.analysis).link_world()
     made: list[str] = []
     render = goalsite.build.render_markdown
 
