@@ -223,7 +223,7 @@ class Entry:
     tasks_done: int = 0
     tasks_total: int = 0
     body: str = ""
-    # The body's first words as lists show them (`markup.plain_excerpt(body, 24)`), when a reader made
+    # The body's first words as lists show them (`plain_excerpt(body, LISTED_WORDS)`), when a reader made
     # them: a month's list then reads this short text, not each body (a page worker reading a body has
     # the kernel copy the memory it lies in). Made from the body, so not compared.
     excerpt: str | None = field(default=None, compare=False, repr=False)

@@ -70,11 +70,6 @@ def short_date(day: dt.date) -> str:
     return f"{day.day} {day:%b}"
 
 
-@functools.lru_cache(maxsize=16384)
-def _month_key(day: dt.date) -> str:
-    return day.strftime("%Y-%m")
-
-
 def days_text(days: int | None) -> str | None:
     if days is None:
         return None
@@ -157,6 +152,7 @@ def _nav_links(root: str, here: str) -> Markup:
     return Markup("".join(items))
 
 
+@functools.lru_cache(maxsize=16384)
 def month_key(day: dt.date) -> str:
     """The month of `day`, as its page is named (YYYY-MM)."""
     return f"{day.year:04d}-{day.month:02d}"
@@ -705,7 +701,7 @@ class Site:
             events = [e for e in events if e["date"] >= since]
         months: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for event in events:
-            months[_month_key(event["date"])].append({
+            months[month_key(event["date"])].append({
                 **event, "date": short_date(event["date"]), "goals": " ".join(event["goals"])})
         return {
             "goal": self.goal_summary(goal) if goal else None,
