@@ -61,13 +61,11 @@ def write_message(fd: int, data: bytes) -> None:
         message = message[os.write(fd, message):]
 
 
-def read_messages(fd: int, at: int = 0, where: list[tuple[int, int]] | None = None) -> tuple[list[memoryview], int]:
+def read_messages(fd: int, at: int = 0) -> tuple[list[memoryview], int]:
     """The whole messages written to `fd` from `at` on (views of one copy of them), and where the first
-    one not yet whole starts; `where` gets each one's place in the file and size."""
+    one not yet whole starts."""
     data = memoryview(os.pread(fd, max(os.fstat(fd).st_size - at, 0), at))
     places, end = _places(lambda place: data[place:place + _HEAD], 0, len(data))
-    if where is not None:
-        where.extend((at + offset, size) for offset, size in places)
     return [data[offset:offset + size] for offset, size in places], at + end
 
 
@@ -80,7 +78,7 @@ def message_places(fd: int) -> list[tuple[int, int]]:
 def mapped_messages(fd: int) -> list[memoryview]:
     """The whole messages written to `fd`, as views of the file mapped into this process, not copied
     into new memory. The mapping keeps a descriptor of its own open while any view lives: for a
-    forked worker, which ends with its work."""
+    forked worker, which ends with its work, or for bytes let go soon (`Workers` with `keep`)."""
     end = os.fstat(fd).st_size
     if end == 0:
         return []
@@ -155,23 +153,19 @@ class Workers:
         memory is a fault, several microseconds in a virtual machine)."""
         done: set[int] = set()
         read = [0] * len(self.found)
-        where: list[list[tuple[int, int]]] = [[] for _found in self.found]
         ended = False
         while not ended:
             ended = not os.read(self.ready, 4096)  # every worker gone, when no one can say more
             for number, found in enumerate(self.found):
-                messages, read[number] = read_messages(found, read[number], where[number] if self.keep else None)
+                messages, read[number] = read_messages(found, read[number])
                 for message in messages:
                     task = int.from_bytes(message[:_TASK], "little")
                     done.add(task)
                     yield task, message[_TASK:]
-        if self.keep:
-            for number, places in enumerate(where):
-                if places:
-                    mapped = memoryview(mmap.mmap(self.found[number], read[number], prot=mmap.PROT_READ))
-                    for offset, size in places:
-                        self.kept[int.from_bytes(mapped[offset:offset + _TASK], "little")] = \
-                            mapped[offset + _TASK:offset + size]
+        if self.keep:  # every worker has ended: its file holds all it will
+            for found in self.found:
+                for message in mapped_messages(found):
+                    self.kept[int.from_bytes(message[:_TASK], "little")] = message[_TASK:]
         self.stop()
         for task in range(self.tasks):
             if task not in done:  # its worker failed or was stopped: here it fails with its own error

@@ -583,8 +583,7 @@ class Site:
     def journal_months(self) -> list[tuple[str, list[Entry]]]:
         months: dict[str, list[Entry]] = defaultdict(list)
         for entry in self.vault.entries:
-            day = entry.date
-            months[month_key(day)].append(entry)
+            months[month_key(entry.date)].append(entry)
         return sorted(months.items(), reverse=True)
 
     def journal_index_view(self) -> dict[str, Any]:
