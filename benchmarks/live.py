@@ -7,7 +7,8 @@ entry, and the entry's page (found before the edit) is fetched every 2 ms until
 the word is there. Edits are `--pause` seconds apart (1 s: a person reading
 what they just wrote; a shorter pause lands the next save while the rest of the
 site is still being rebuilt). Start-up (the first full build until the server
-answers) and the time from Ctrl-C (SIGINT) to the process's exit are reported too.
+answers), the server's resident memory after the edits and at its largest (Linux's /proc), and the
+time from Ctrl-C (SIGINT) to the process's exit are reported too.
 """
 
 from __future__ import annotations
@@ -64,6 +65,16 @@ def wait_for(port: int, paths: list[str], token: bytes, limit: float = 120) -> f
     raise SystemExit(f"the page never showed the edit within {limit} s")
 
 
+def resident(pid: int) -> tuple[int, int]:
+    """A process's resident memory now and at its largest, in MiB (0, 0 where /proc has no status)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            kib = {line.split(":")[0]: int(line.split()[1]) for line in status if line.startswith(("VmRSS", "VmHWM"))}
+    except OSError:
+        return 0, 0
+    return kib.get("VmRSS", 0) // 1024, kib.get("VmHWM", 0) // 1024
+
+
 def entry_page(port: int, vault: Path, path: Path) -> str:
     """The served page of one entry: the day's first page, or -2, -3 … up to the day's last (each names
     its file). A 50,000-entry vault has a dozen entries a day."""
@@ -106,6 +117,7 @@ def measure(entries: int, edits: int, vaults: Path, pause: float = 1.0) -> dict[
             with open(path, "ab") as handle:
                 handle.write(b"\n" + token + b"\n")
             times.append(wait_for(port, [page], token) - written)
+        memory = resident(server.pid)
         interrupted = time.perf_counter()
         server.send_signal(signal.SIGINT)  # what Ctrl-C sends
         server.wait(timeout=30)
@@ -114,7 +126,7 @@ def measure(entries: int, edits: int, vaults: Path, pause: float = 1.0) -> dict[
         if server.poll() is None:
             server.kill()
         shutil.rmtree(work, ignore_errors=True)
-    return {"start": start_up, "stop": stop, **summarise(times)}
+    return {"start": start_up, "stop": stop, "rss": memory[0], "hwm": memory[1], **summarise(times)}
 
 
 def summarise(times: list[float]) -> dict[str, float]:
@@ -132,11 +144,13 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds from one edit showing to the next save")
     args = parser.parse_args()
     compile_goalsite()
-    print(f"{'entries':>8}{'start s':>10}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}{'Ctrl-C s':>10}")
+    print(f"{'entries':>8}{'start s':>10}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}"
+          f"{'memory MiB':>12}{'peak MiB':>10}{'Ctrl-C s':>10}")
     for entries in args.entries:
         result = measure(entries, args.edits, args.vaults, args.pause)
         print(f"{entries:>8}{result['start']:>10.1f}{result['median'] * 1000:>11.0f}"
-              f"{result['p95'] * 1000:>9.0f}{result['max'] * 1000:>9.0f}{result['stop']:>10.2f}")
+              f"{result['p95'] * 1000:>9.0f}{result['max'] * 1000:>9.0f}{result['rss']:>12.0f}{result['hwm']:>10.0f}"
+              f"{result['stop']:>10.2f}")
 
 
 if __name__ == "__main__":
