@@ -46,6 +46,7 @@ from goalsite.pages import (
     ENTRY_TEMPLATE,
     EVERYTHING,
     MONTH_TEMPLATE,
+    UNDATED,
     YEARS,
     Page,
     entry_key,
@@ -278,11 +279,26 @@ class Builder:
         self.model_analysis = self.analysis if self.figures_current else None
         changed = self.reading.reread(None, self.progress, seen.listing)
         today = self.fixed_today or today_in(settings)
-        if today != summary.today or self.theme != summary.theme or len(intact) != len(summary.outputs):
-            # A new day, a theme edit, or a written file edited or removed by hand: render every page again
-            # (from what was read: only changed files are parsed again).
+        if self.theme != summary.theme or len(intact) != len(summary.outputs):
+            # A theme edit, or a written file edited or removed by hand: render every page again (from what
+            # was read: only changed files are parsed again).
             return self._render(assemble(self.reading, today), today, None)
+        if today != summary.today:
+            return self._new_day(changed, today)
         return self._update(changed, today)
+
+    def _new_day(self, changed: set[str], today: dt.date) -> BuildResult:
+        """The first build of a new day: every page that shows what the day changes (the goals' figures,
+        what is due or overdue, the summaries, the timelines, the data files) and what `changed` touches.
+        The entries' own pages and the months' lists (`UNDATED`) show nothing of the day: unless a change
+        touches them, they stay as they are."""
+        assert self.vault is not None
+        before = self.vault
+        vault = assemble(self.reading, today) if self.reading is not None else before
+        keys = self._keys(before, vault, changed) if changed else set()
+        if keys is not None:
+            keys |= {EVERYTHING, YEARS, *(f"goal:{goal.id}" for goal in (*before.goals, *vault.goals))}
+        return self._render(vault, today, keys)
 
     def _update(self, changed: set[str], today: dt.date) -> BuildResult:
         assert self.vault is not None and self.analysis is not None and self.out is not None
@@ -480,6 +496,8 @@ class Builder:
         entries' own pages and their years' search data: the vault's other entries, its analysis and
         every other page stay as they are."""
         assert self.out is not None
+        # A new day changes figures the saved model holds (the analysis is of a day): saved again whole.
+        new_day = self.today is not None and today != self.today
         if bodies is not None:
             assert self.analysis is not None
             keys = {f"search:{entry.date.year}" for entry in bodies.values()}
@@ -572,7 +590,7 @@ class Builder:
         if self.live:
             self.view, self.places = (site, shared), {}
         else:
-            self._save(report, model=keys is None, signed=signed, sizes=sizes)
+            self._save(report, model=keys is None or new_day, signed=signed, sizes=sizes)
         if self.reading is not None:
             if not self.live:  # let go with the builder (see `_LAST`), or at its next render
                 self.rendered_with = (site, todo, self.reading.pieces)
@@ -691,7 +709,9 @@ class Builder:
 def _render_page(env: jinja2.Environment, shared: dict[str, object], page: Page) -> bytes:
     info = page.info
     try:
-        html = env.get_template(page.template).render(site=shared, page=info, csp=CSP, **page.context(info))
+        made_on = None if page.template in UNDATED else shared["today_long"]
+        html = env.get_template(page.template).render(site=shared, page=info, csp=CSP, made_on=made_on,
+                                                      **page.context(info))
     except Exception as error:
         import jinja2  # (imported with the theme, before any page)
 

@@ -77,6 +77,9 @@ def plan_pages(site: Site) -> list[Page]:
 
 ENTRY_TEMPLATE = "entry.html"  # every entry's own page
 MONTH_TEMPLATE = "journal_month.html"  # a month's list of entries
+# Pages that show nothing that depends on the day, so they do not say the day they were made either: a
+# new day's first build leaves them as they are (thousands of files not rewritten, nor synced again).
+UNDATED = frozenset({ENTRY_TEMPLATE, MONTH_TEMPLATE})
 
 
 def entry_key(entry: Entry) -> str:

@@ -66,10 +66,57 @@ def test_added_and_deleted_entries_and_a_goal_edit_end_as_a_fresh_build(vault: P
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
-def test_a_new_day_a_theme_edit_or_a_hand_edited_page_renders_everything(vault: Path, tmp_path: Path) -> None:
+def _fresh(vault: Path, folder: Path, today: dt.date) -> dict[str, bytes]:
+    """The site a cold build of `today` makes, without its state."""
+    build(vault, folder, today, fresh=True)
+    return {name: data for name, (data, _mode) in snapshot(folder).items() if name not in state.STATE_FILES}
+
+
+def test_a_new_day_renders_what_shows_the_day_and_leaves_the_entries_and_months_as_they_are(
+        vault: Path, tmp_path: Path) -> None:
     vault_with_entries(vault)
     build(vault, tmp_path / "site", TODAY)
-    assert len(build(vault, tmp_path / "site", TODAY + dt.timedelta(days=1)).rendered) == 32
+    entries_before = {name: data for name, (data, _mode) in snapshot(tmp_path / "site").items()
+                      if name.startswith("journal/20")}
+    tomorrow = TODAY + dt.timedelta(days=1)
+    result = build(vault, tmp_path / "site", tomorrow)
+    assert set(result.rendered) == SUMMARIES | {
+        "goals/sleep.html", "goals/walks.html", "timeline/goal-sleep.html", "timeline/goal-walks.html",
+        "timeline/2025.html", "timeline/2026.html"}
+    # Written: what shows the day (the goals' search data is made again, and found the same).
+    assert set(result.report.written) == set(result.rendered) - {"data/search-goals.js"} | {"data/goals.json"}
+    site = {name: data for name, (data, _mode) in snapshot(tmp_path / "site").items() if name not in state.STATE_FILES}
+    assert site == _fresh(vault, tmp_path / "fresh", tomorrow)  # what a cold build of the day makes, byte for byte
+    assert {name: data for name, data in site.items() if name.startswith("journal/20")} == entries_before
+    assert b"on Sun 22 Nov 2026." in site["index.html"] and b"on Sun 22 Nov 2026." in site["goals/sleep.html"]
+    assert b"Made by goalsite from your own files. " in site["journal/2026-11-04.html"]
+    # The day after, with an entry edited too: its pages as well, and the next build starts from the new day.
+    write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\nnights: 0\n---\nDay five, edited. [[sleep]]\n")
+    after = tomorrow + dt.timedelta(days=1)
+    result = build(vault, tmp_path / "site", after)
+    assert "journal/2026-11-05.html" in result.rendered and "journal/2026-11-04.html" not in result.rendered
+    site = {name: data for name, (data, _mode) in snapshot(tmp_path / "site").items() if name not in state.STATE_FILES}
+    assert site == _fresh(vault, tmp_path / "fresh", after)
+    assert build(vault, tmp_path / "site", after).rendered == ()
+
+
+def test_a_theme_that_shows_the_day_on_every_page_has_every_page_made_again_on_a_new_day(
+        vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    base = (Path(__file__).resolve().parent.parent / "themes" / "default" / "templates" / "base.html").read_text()
+    write(vault, "theme/templates/base.html", base.replace("{% if made_on %} on {{ made_on }}{% endif %}",
+                                                           " on {{ site.today_long }}"))
+    build(vault, tmp_path / "site", TODAY)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    rendered = build(vault, tmp_path / "site", tomorrow).rendered
+    assert len(rendered) == 30 and not [name for name in rendered if name.startswith("data/search-20")]  # every page
+    assert "files on Sun 22 Nov 2026." in (tmp_path / "site" / "journal" / "2026-11-04.html").read_text()
+
+
+def test_a_theme_edit_or_a_hand_edited_page_renders_everything(vault: Path, tmp_path: Path) -> None:
+    vault_with_entries(vault)
+    build(vault, tmp_path / "site", TODAY)
+    build(vault, tmp_path / "site", TODAY + dt.timedelta(days=1))
     page = tmp_path / "site" / "journal" / "2026-11-04.html"
     kept = page.read_bytes()
     page.write_text("changed by hand")
