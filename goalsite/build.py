@@ -206,12 +206,13 @@ class Builder:
         build hands it the changed entries' own pages as soon as they are made, before the rest."""
         changes = list(changes) if changes is not None else None
         today = self.fixed_today or (today_in(self.reading.settings) if self.reading else None)
-        if changes is None or self.reading is None or self.vault is None or today != self.today \
+        if changes is None or self.reading is None or self.vault is None or today is None \
                 or self._touches_everything(changes):
             return self._everything()
-        assert today is not None
         before = {rel: self.reading.files.get(rel) for rel in map(self.reading.relative, changes) if rel}
         changed = self.reading.reread(changes)
+        if today != self.today:  # the first change after midnight (the pages made so far show the day before)
+            return self._new_day(changed, today)
         if first_look is not None:
             try:
                 pages = self._first_look(changed, before)

@@ -141,6 +141,23 @@ def test_a_link_to_a_day_follows_an_entry_re_dated_to_it(vault: Path, tmp_path: 
     same_as_fresh(vault, tmp_path / "site", tmp_path)
 
 
+@pytest.mark.parametrize("live", [True, False])
+def test_the_first_change_after_midnight_renders_the_days_pages_and_what_it_touches(
+        vault: Path, tmp_path: Path, live: bool) -> None:
+    builder = built(vault, tmp_path, live=live)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    builder.fixed_today = tomorrow  # (as if the clock had passed midnight while watching)
+    path = write(vault, "journal/2026/2026-11-05.md", "---\nmood: 6\nnights: 1\n---\nDay five, edited. [[sleep]]\n")
+    result = builder.build([path])
+    assert set(result.rendered) == SUMMARIES | {
+        "goals/sleep.html", "goals/walks.html", "timeline/goal-sleep.html", "timeline/goal-walks.html",
+        "timeline/2025.html", "timeline/2026.html", "journal/2026-11-05.html", "journal/2026-11.html",
+        "data/search-2026.js"}  # (the month lists the entry's first words)
+    build(vault, tmp_path / "fresh", tomorrow, fresh=True)
+    fresh = {k: v[0] for k, v in snapshot(tmp_path / "fresh").items() if k not in STATE_FILES}
+    assert {k: v[0] for k, v in snapshot(tmp_path / "site").items() if k not in STATE_FILES} == fresh
+
+
 def test_a_year_that_comes_or_goes_re_renders_every_timeline_page(vault: Path, tmp_path: Path) -> None:
     # Each year's timeline and each goal's link every year there is: an entry in a year of its own
     # changes that list on pages that show nothing else of it.
