@@ -5,7 +5,9 @@
 
 Each figure is a whole run of the installed command (start-up included); the
 median of the runs is shown. "build (cold)" starts from an empty output folder;
-"build (nothing changed)" runs again on the same output. "check" reads the whole
+"build (nothing changed)" runs again on the same output, and "build (the next day)"
+once more with `--today` a day later (a day's first build: the pages that show
+the day, not the entries' own). "check" reads the whole
 vault; "check (after a build)" starts from the state a build left in the vault's
 usual folder (`<entries>-site` beside it, made here and removed at the end), and
 "check (one entry edited)" does after one entry has changed since that build.
@@ -30,6 +32,7 @@ from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
 
 TODAY = "2026-11-21"
+TOMORROW = "2026-11-22"
 
 
 def command() -> str:
@@ -69,7 +72,7 @@ def main() -> None:
     if usual.exists():
         sys.exit(f"{usual} exists: check would start from it. Remove it first.")
     results: dict[str, list[tuple[float, float, int]]] = {
-        "check": [], "build (cold)": [], "build (nothing changed)": [],
+        "check": [], "build (cold)": [], "build (nothing changed)": [], "build (the next day)": [],
         "check (after a build)": [], "check (one entry edited)": []}
     check = [goalsite, "check", str(vault), "--today", TODAY]
     edited = sorted((vault / "journal").rglob("*.md"))[args.entries // 2]
@@ -80,6 +83,7 @@ def main() -> None:
             build = [goalsite, "build", str(vault), "-o", str(sites / f"site-{number}"), "--today", TODAY]
             results["build (cold)"].append(measure(build))
             results["build (nothing changed)"].append(measure(build))
+            results["build (the next day)"].append(measure([*build[:-1], TOMORROW]))
         measure([goalsite, "build", str(vault), "--today", TODAY])
         for _run in range(args.runs):
             results["check (after a build)"].append(measure(check))
