@@ -242,14 +242,26 @@ def load_model(out: Path, summary: Summary, stop: Callable[[], None] | None = No
 
 
 def _unpickle_model(data: memoryview, stop: Callable[[], None] | None) -> object:
-    """The model as `write_model` wrote it: the readers' pieces, then the rest, which points into them."""
+    """The model as `write_model` wrote it: the readers' pieces, then the rest, which points into them.
+    The model's reading keeps each piece as it lies in the file's bytes, beside what it holds: a build
+    that saves the model again (a new day's, or one past `DRIFT_LIMIT` files) writes the pieces whose
+    files are still as read as they are, rather than pickling every entry again."""
     stream = _Asked(data, stop)
+    whole = memoryview(data.obj)  # (the file's bytes, which `data` and the stream lie in)
     try:
         with collector_paused():
             from goalsite.load import decode_reads  # (here: looking for changes needs no parser)
 
-            pieces = [decode_reads(stream.read(length)) for length in pickle.load(stream)]
-            return _ModelUnpickler(stream, pieces).load()
+            pieces: list[Piece] = []
+            for length in pickle.load(stream):
+                at = stream.tell()
+                sent = whole[at:at + length]
+                pieces.append((sent, decode_reads(sent)))
+                stream.seek(at + length)
+            saved = _ModelUnpickler(stream, [held for _sent, held in pieces]).load()
+            if isinstance(saved, Saved):
+                saved.reading.pieces = pieces
+            return saved
     except Stopped:
         raise
     except Exception:  # a state from a goalsite whose classes changed: start from scratch

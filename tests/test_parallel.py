@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import gc
 import os
 import shutil
@@ -459,6 +460,30 @@ def test_the_model_takes_what_the_readers_sent_as_they_sent_it(vault: Path, tmp_
     summary.model = write_model(again, ours) or b""
     assert all((again / goalsite.state.MODEL).read_bytes().find(piece) == -1 for piece, _files in sent[0])
     assert shape(goalsite.state.load_model(again, summary)) == shape(held[0])  # type: ignore[arg-type]
+
+
+def test_a_loaded_model_keeps_its_pieces_and_a_new_day_saves_them_again_as_they_are(
+        vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that saves the model again (a new day's) writes the pieces whose files are still as read as
+    they lie in the model it loaded, rather than pickling every entry again; a piece with an edited file
+    is pickled anew."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    out = tmp_path / "site"
+    build(vault, out, TODAY)
+    first = loaded(out)
+    assert sum(len(held) for _sent, held in first.reading.pieces) == 13
+    assert all(isinstance(sent, memoryview) and goalsite.load.decode_reads(sent) == held
+               for sent, held in first.reading.pieces)
+    assert all(first.reading.files[rel] is read for _sent, held in first.reading.pieces for rel, read in held)
+    pieces = [bytes(sent) for sent, _held in first.reading.pieces]
+    build(vault, out, TODAY + dt.timedelta(days=1))
+    assert [bytes(sent) for sent, _held in loaded(out).reading.pieces] == pieces
+    write(vault, "journal/2026/2026-11-05.md", "---\nmood: 7\n---\nDay five, edited.\n")
+    build(vault, out, TODAY + dt.timedelta(days=2))
+    third = loaded(out)
+    assert third.reading.pieces == [] and third.reading.files["journal/2026/2026-11-05.md"].parsed.entry is not None
+    assert b"Day five, edited." in (out / "journal" / "2026-11-05.html").read_bytes()
 
 
 def loaded(folder: Path) -> goalsite.state.Saved:
