@@ -108,6 +108,10 @@ def handled(command: F) -> F:
         except KeyboardInterrupt:
             _echo("goalsite: stopped.", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # what reads the output stopped reading (`| head`): the work is done, say nothing
+            with contextlib.suppress(OSError):  # (and Python's own flush at exit has nowhere to fail)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(ExitCode.PROBLEMS)
         except Exception as error:
             if debug:
                 traceback.print_exc()

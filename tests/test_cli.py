@@ -181,3 +181,19 @@ def test_a_goal_with_no_start_and_nothing_measured_builds(vault: Path, tmp_path:
     result = run("build", vault, "-o", tmp_path / "site", "--today", "2026-11-21")
     assert result.returncode == 0, result.stderr
     assert "No measurements yet." in (tmp_path / "site" / "goals" / "sleep.html").read_text()
+
+
+def test_output_read_by_something_that_stops_reading_ends_quietly(tmp_path: Path) -> None:
+    """`goalsite build | head -1`: what reads the output went away, and the build was done; no message
+    saying something went wrong (nor that the files were not changed, which is not so)."""
+    assert COMMAND
+    read, written = os.pipe()
+    os.close(read)  # nothing will read: the first line written fails
+    try:
+        example = Path(__file__).resolve().parent.parent / "example_vault"
+        result = subprocess.run([COMMAND, "build", example, "-o", tmp_path / "site", "--today", "2026-11-21"],
+                                stdout=written, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+    finally:
+        os.close(written)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert (tmp_path / "site" / "index.html").is_file()
