@@ -254,6 +254,8 @@ def _unpickle_model(data: memoryview, stop: Callable[[], None] | None) -> object
 
             pieces: list[Piece] = []
             for length in pickle.load(stream):
+                if stop is not None:  # (as the stream asks before each frame it reads)
+                    stop()
                 at = stream.tell()
                 sent = whole[at:at + length]
                 pieces.append((sent, decode_reads(sent)))

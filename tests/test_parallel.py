@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import itertools
 import os
 import shutil
 import subprocess
@@ -484,6 +485,26 @@ def test_a_loaded_model_keeps_its_pieces_and_a_new_day_saves_them_again_as_they_
     third = loaded(out)
     assert third.reading.pieces == [] and third.reading.files["journal/2026/2026-11-05.md"].parsed.entry is not None
     assert b"Day five, edited." in (out / "journal" / "2026-11-05.html").read_bytes()
+
+
+def test_a_load_of_a_model_with_pieces_asks_whether_it_is_still_wanted_between_pieces(
+        vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that finds nothing changed stops the model's load it began meanwhile: every piece decoded
+    before it could stop would cost it the time (0.19 → 0.34 s at 10,000 entries when it was not asked)."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.load, "chunks", lambda count, _smallest: [range(n, min(n + 2, count))
+                                                                          for n in range(0, count, 2)])
+    build(vault, tmp_path / "site", TODAY)
+    summary = goalsite.state.load_summary(tmp_path / "site")
+    assert summary is not None
+    decoded: list[int] = []
+    decode = goalsite.load.decode_reads
+    monkeypatch.setattr(goalsite.load, "decode_reads", lambda data: decoded.append(1) or decode(data))
+    seen: list[int] = []  # pieces decoded at each ask
+    saved = goalsite.state.load_model(tmp_path / "site", summary, lambda: seen.append(len(decoded)))
+    assert saved is not None and len(saved.reading.pieces) == len(decoded) == 7  # 13 files, two a piece
+    assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(seen))
 
 
 def loaded(folder: Path) -> goalsite.state.Saved:
