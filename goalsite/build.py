@@ -293,9 +293,8 @@ class Builder:
         what is due or overdue, the summaries, the timelines, the data files) and what `changed` touches.
         The entries' own pages and the months' lists (`UNDATED`) show nothing of the day: unless a change
         touches them, they stay as they are."""
-        assert self.vault is not None
-        before = self.vault
-        vault = assemble(self.reading, today) if self.reading is not None else before
+        assert self.vault is not None and self.reading is not None
+        before, vault = self.vault, assemble(self.reading, today)
         keys = self._keys(before, vault, changed) if changed else set()
         if keys is not None:
             keys |= {EVERYTHING, YEARS, *(f"goal:{goal.id}" for goal in (*before.goals, *vault.goals))}
