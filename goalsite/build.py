@@ -224,14 +224,17 @@ class Builder:
 
     def rescan(self) -> BuildResult:
         """Look at every file's size and time (not its bytes) and build what changed: the watcher's safety
-        net. Settings or a theme changed without a word from the watcher render everything, as with one."""
+        net. Settings or a theme changed without a word from the watcher render everything, as with one;
+        past midnight, the pages that show the day are made for the new one."""
         if self.reading is None or self.vault is None or self.today is None:
             return self.build()
         settings, problems = load_settings(self.root)
         if (settings, problems) != (self.reading.settings, self.reading.setting_problems) \
                 or state.signature(theme_folders(self.root, settings.theme)) != self.theme:
             return self.build()
-        result = self._update(self.reading.reread(None), self.today)
+        today = self.fixed_today or today_in(settings)
+        changed = self.reading.reread(None)
+        result = self._update(changed, today) if today == self.today else self._new_day(changed, today)
         if not self.live or self.out is None:
             return result
         # A file of the site that something else removed while watching (a page, or the folder cleaned): back.

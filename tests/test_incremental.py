@@ -158,6 +158,18 @@ def test_the_first_change_after_midnight_renders_the_days_pages_and_what_it_touc
     assert {k: v[0] for k, v in snapshot(tmp_path / "site").items() if k not in STATE_FILES} == fresh
 
 
+def test_the_watchers_rescan_after_midnight_makes_the_days_pages_with_nothing_edited(
+        vault: Path, tmp_path: Path) -> None:
+    builder = built(vault, tmp_path, live=True)
+    assert builder.rescan().rendered == ()
+    builder.fixed_today = TODAY + dt.timedelta(days=1)  # (the clock passed midnight; the rescan comes each minute)
+    assert set(builder.rescan().rendered) == SUMMARIES | {
+        "goals/sleep.html", "goals/walks.html", "timeline/goal-sleep.html", "timeline/goal-walks.html",
+        "timeline/2025.html", "timeline/2026.html"}
+    assert b"on Sun 22 Nov 2026." in builder.site()["index.html"]
+    assert builder.rescan().rendered == ()
+
+
 def test_a_year_that_comes_or_goes_re_renders_every_timeline_page(vault: Path, tmp_path: Path) -> None:
     # Each year's timeline and each goal's link every year there is: an entry in a year of its own
     # changes that list on pages that show nothing else of it.
@@ -463,7 +475,7 @@ SOAK = int(os.environ.get("GOALSITE_SOAK", "0"))  # more seeds and examples for 
 def test_after_any_series_of_edits_every_build_equals_a_fresh_one(tmp_path: Path, seed: int) -> None:
     """The whole site, built three ways after each edit: from the state a whole build left on disk
     (the `build` command), by a live builder told which paths or folders changed or rescanning
-    (`watch`, `serve`), and fresh."""
+    (`watch`, `serve`), and fresh. Now and then a day or more passes between two edits."""
     vault = tmp_path / "vault"
     shutil.copytree(Path(__file__).resolve().parent.parent / "example_vault", vault)
     rng = random.Random(seed)
@@ -471,6 +483,7 @@ def test_after_any_series_of_edits_every_build_equals_a_fresh_one(tmp_path: Path
     live.build()
     build(vault, tmp_path / "site", TODAY)
     broken: dict[Path, bytes] = {}
+    today = TODAY
     for step in range(20):
         for path, data in broken.items():
             path.write_bytes(data)
@@ -482,14 +495,17 @@ def test_after_any_series_of_edits_every_build_equals_a_fresh_one(tmp_path: Path
         after = {path: path.stat().st_mtime_ns for path in vault.rglob("*.*")}
         changed = [path for path in before.keys() | after.keys() if before.get(path) != after.get(path)]
         changed += list(broken_now)
-        build(vault, tmp_path / "site", TODAY)
+        if rng.random() < 0.3:  # (past due dates and review days, now and then)
+            today += dt.timedelta(days=rng.choice([1, 1, 2, 9, 40]))
+            live.fixed_today = today
+        build(vault, tmp_path / "site", today)
         told = rng.choice(["paths", "folders", "rescan"])
         if told == "rescan":
             live.rescan()
         else:
             live.build(changed if told == "paths" else sorted({path.parent for path in changed}))
         fresh = tmp_path / f"fresh-{step}"
-        build(vault, fresh, TODAY, fresh=True)
+        build(vault, fresh, today, fresh=True)
         want = {name: data for name, (data, _mtime) in snapshot(fresh).items() if name not in STATE_FILES}
         got = {name: data for name, (data, _mtime) in snapshot(tmp_path / "site").items() if name not in STATE_FILES}
         assert [name for name in want.keys() | got.keys() if want.get(name) != got.get(name)] == [], (step, kind, told)
