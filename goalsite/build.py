@@ -211,9 +211,7 @@ class Builder:
             return self._everything()
         before = {rel: self.reading.files.get(rel) for rel in map(self.reading.relative, changes) if rel}
         changed = self.reading.reread(changes)
-        if today != self.today:  # the first change after midnight (the pages made so far show the day before)
-            return self._new_day(changed, today)
-        if first_look is not None:
+        if first_look is not None and today == self.today:  # (not for the first change after midnight)
             try:
                 pages = self._first_look(changed, before)
             except Exception:  # only ever an early look: the whole update below says what went wrong
@@ -232,9 +230,7 @@ class Builder:
         if (settings, problems) != (self.reading.settings, self.reading.setting_problems) \
                 or state.signature(theme_folders(self.root, settings.theme)) != self.theme:
             return self.build()
-        today = self.fixed_today or today_in(settings)
-        changed = self.reading.reread(None)
-        result = self._update(changed, today) if today == self.today else self._new_day(changed, today)
+        result = self._update(self.reading.reread(None), self.fixed_today or today_in(settings))
         if not self.live or self.out is None:
             return result
         # A file of the site that something else removed while watching (a page, or the folder cleaned): back.
@@ -287,8 +283,6 @@ class Builder:
             # A theme edit, or a written file edited or removed by hand: render every page again (from what
             # was read: only changed files are parsed again).
             return self._render(assemble(self.reading, today), today, None)
-        if today != summary.today:
-            return self._new_day(changed, today)
         return self._update(changed, today)
 
     def _new_day(self, changed: set[str], today: dt.date) -> BuildResult:
@@ -304,8 +298,11 @@ class Builder:
         return self._render(vault, today, keys)
 
     def _update(self, changed: set[str], today: dt.date) -> BuildResult:
+        """Build what `changed` touches; on a new day, with the pages that show the day (`_new_day`)."""
         assert self.vault is not None and self.analysis is not None and self.out is not None
         assert self.reading is not None
+        if today != self.today:  # (the pages made so far show the day before)
+            return self._new_day(changed, today)
         if not changed:
             report = WriteReport((), len(self.files), ())
             if self.summary is not None and self.summary.sources != self.reading.listing:
