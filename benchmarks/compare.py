@@ -33,12 +33,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
+from host import since, stolen  # noqa: E402
 from settle import settle  # noqa: E402
 
 TODAY = "2026-11-21"
@@ -48,8 +50,16 @@ LIST = ("<!doctype html><html><body><ul>{{ range .Pages }}<li><a href=\"{{ .RelP
 MEASURES = ("cold build", "nothing changed", "one entry edited")
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, float]:
-    """(seconds, peak MiB) of one whole process; its output is dropped, a failure stops the benchmark."""
+class Figures(NamedTuple):
+    seconds: float
+    peak: float  # MiB, the largest resident size of the process or any of its workers
+    cpu: float  # seconds, user and system, of the process and its workers
+    stolen: float  # seconds the host took from this machine's processors meanwhile (-1: not known)
+
+
+def run(command: list[str], cwd: Path) -> Figures:
+    """One whole process; its output is dropped, a failure stops the benchmark."""
+    stolen_before = stolen()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -58,7 +68,7 @@ def run(command: list[str], cwd: Path) -> tuple[float, float]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):  # goalsite exits 1 with --strict only; no run here uses it
         sys.exit(f"{' '.join(command)} failed ({code}):\n{error[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return Figures(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, since(stolen_before, stolen()))
 
 
 class Tool:
@@ -134,7 +144,7 @@ class Tool:
             "DEFAULT_PAGINATION = 10\nLOAD_CONTENT_CACHE = True\nCACHE_CONTENT = True\n"
             f"CACHE_PATH = {str(self.work / 'cache')!r}\nDELETE_OUTPUT_DIRECTORY = False\n")
 
-    def measure(self, edit: int) -> dict[str, tuple[float, float]]:
+    def measure(self, edit: int) -> dict[str, Figures]:
         self.out = self.work / f"out-{edit}"  # a new folder: see the note on deleting above
         shutil.rmtree(self.work / "cache", ignore_errors=True)
         results = {"cold build": run(self.command(), self.work)}
@@ -151,17 +161,17 @@ def find(name: str, folder: Path | None) -> Path | None:
     return Path(found) if found else None
 
 
-def table(tools: list[Tool], results: dict[str, dict[str, list[tuple[float, float]]]], say: Callable[[str], None]) -> None:
+def table(tools: list[Tool], results: dict[str, dict[str, list[Figures]]], say: Callable[[str], None]) -> None:
     say(f"{'':<18}" + "".join(f"{tool.name:>22}" for tool in tools))
     for measure in MEASURES:
-        base = statistics.median(s for s, _m in results["goalsite"][measure])
+        base = statistics.median(run.seconds for run in results["goalsite"][measure])
         cells = []
         for tool in tools:
-            median = statistics.median(s for s, _m in results[tool.name][measure])
+            median = statistics.median(run.seconds for run in results[tool.name][measure])
             ratio = "" if tool.name == "goalsite" else f" ({median / base:.1f}×)"
             cells.append(f"{median:.2f} s{ratio}")
         say(f"{measure:<18}" + "".join(f"{cell:>22}" for cell in cells))
-    cells = [f"{max(m for runs in results[tool.name].values() for _s, m in runs):.0f} MiB" for tool in tools]
+    cells = [f"{max(run.peak for runs in results[tool.name].values() for run in runs):.0f} MiB" for tool in tools]
     say(f"{'peak memory':<18}" + "".join(f"{cell:>22}" for cell in cells))
 
 
@@ -194,15 +204,16 @@ def main() -> None:
         tool = Tool(name, binary)
         tool.prepare(vault)
         tools.append(tool)
-    results: dict[str, dict[str, list[tuple[float, float]]]] = {tool.name: {m: [] for m in MEASURES} for tool in tools}
+    results: dict[str, dict[str, list[Figures]]] = {tool.name: {m: [] for m in MEASURES} for tool in tools}
     try:
         settle(tools[0].work, args.wait)  # (see the note on deleting above)
         for number in range(args.runs):
             for tool in tools:
                 for measure, figures in tool.measure(number).items():
                     results[tool.name][measure].append(figures)
-                    print(f"  run {number + 1} {tool.name:<9} {measure:<17} {figures[0]:7.2f} s {figures[1]:6.0f} MiB",
-                          flush=True)
+                    host = f"  stolen {figures.stolen:5.2f} s" if figures.stolen >= 0 else ""
+                    print(f"  run {number + 1} {tool.name:<9} {measure:<17} {figures.seconds:7.2f} s {figures.peak:6.0f} MiB"
+                          f"  CPU {figures.cpu:6.2f} s{host}", flush=True)
         print(f"\nmedians of {args.runs} run(s); in brackets: the tool's time ÷ goalsite's")
         table(tools, results, print)
     finally:

@@ -6,7 +6,8 @@ into a new folder, and the large one's time as a multiple of the small one's (th
 
 Each line: wall time, the CPU of the command and its workers (user + system), their page faults, and
 the memory pages the machine handed out while it ran (/proc/vmstat: new memory for every process and
-for the files written). The ratios set each large build against the median of the small ones, and
+for the files written), and the processor time the host took from this machine meanwhile (`host.py`:
+a build that waited for the host shows it there). The ratios set each large build against the median of the small ones, and
 against the two small builds on either side of it (which ran on the host as it was then: its speed
 drifts by a third over minutes).
 
@@ -42,35 +43,27 @@ sys.path.insert(0, str(HERE))
 
 from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
+from host import allocated, since, stolen  # noqa: E402
 from settle import settle  # noqa: E402
 
 TODAY = "2026-11-21"
 
 
-def allocated() -> int | None:
-    """MiB of memory pages the machine has handed out since it started, where /proc/vmstat says."""
-    try:
-        with open("/proc/vmstat", encoding="ascii") as vmstat:
-            pages = sum(int(line.split()[1]) for line in vmstat if line.startswith("pgalloc_"))
-    except OSError:
-        return None
-    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
-
-
 def build(vault: Path, out: Path) -> dict[str, float]:
     """One cold build by the installed command, as a whole process; a failure stops the benchmark."""
     command = [sys.executable, "-m", "goalsite", "build", str(vault), "-o", str(out), "--today", TODAY]
-    before = allocated()
+    before, stolen_before = allocated(), stolen()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
-    after = allocated()
+    after, stolen_after = allocated(), stolen()
     if os.waitstatus_to_exitcode(status) != 0:
         error = process.stderr.read().decode(errors="replace") if process.stderr else ""
         sys.exit(f"{' '.join(command)} failed:\n{error[-2000:]}")
     return {"wall": seconds, "user": usage.ru_utime, "system": usage.ru_stime, "faults": usage.ru_minflt,
-            "peak": usage.ru_maxrss / 1024, "new": -1 if before is None or after is None else after - before}
+            "peak": usage.ru_maxrss / 1024,  # the last two -1 where they are not known
+            "new": since(before, after), "stolen": since(stolen_before, stolen_after)}
 
 
 def main() -> None:
@@ -97,8 +90,10 @@ def main() -> None:
             figures = build(vaults[entries], work / f"out-{number}")
             runs.append(figures)
             new = f"{figures['new']:6.0f} MiB new" if figures["new"] >= 0 else ""
+            host = f"  stolen {figures['stolen']:5.2f} s" if figures["stolen"] >= 0 else ""
             print(f"  {entries:>7,} entries {figures['wall']:7.2f} s  user {figures['user']:6.2f} s  system "
-                  f"{figures['system']:6.2f} s  faults {figures['faults']:8,.0f}  peak {figures['peak']:4.0f} MiB  {new}",
+                  f"{figures['system']:6.2f} s  faults {figures['faults']:8,.0f}  peak {figures['peak']:4.0f} MiB  "
+                  f"{new}{host}",
                   flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate_vault import generate  # noqa: E402
+from host import allocated  # noqa: E402
 
 TODAY = "2026-11-21"
 
@@ -42,16 +43,7 @@ def _since_start() -> float:
 START = time.perf_counter() - _since_start()
 
 
-def _allocated() -> int:
-    """MiB of memory pages the whole machine has handed out since it started (/proc/vmstat): new memory
-    for any process, and for the files written (the page cache). On a virtual machine, a page the
-    guest has not used for a while can cost the host a fault to give back."""
-    with open("/proc/vmstat", encoding="ascii") as vmstat:
-        pages = sum(int(line.split()[1]) for line in vmstat if line.startswith("pgalloc_"))
-    return pages * os.sysconf("SC_PAGE_SIZE") // 2**20
-
-
-ALLOCATED = _allocated()
+ALLOCATED = allocated() or 0
 
 
 def say(what: str) -> None:
@@ -60,7 +52,7 @@ def say(what: str) -> None:
         resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
     print(f"{time.perf_counter() - START:6.2f} s  {what:<26} self {times.user:5.2f}+{times.system:4.2f}  "
           f"children {times.children_user:5.2f}+{times.children_system:4.2f}  faults {usage.ru_minflt:6}  "
-          f"{resident:4} MiB  new pages {_allocated() - ALLOCATED:5} MiB", file=sys.stderr, flush=True)
+          f"{resident:4} MiB  new pages {(allocated() or 0) - ALLOCATED:5} MiB", file=sys.stderr, flush=True)
 
 
 def watch(owner: Any, name: str) -> None:

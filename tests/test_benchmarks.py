@@ -1,5 +1,6 @@
-"""The benchmarks' own helpers: the vaults they time are the same every time, and the probe that makes
-them wait out a recent deletion measures what it says (CI runs the scripts themselves as a smoke test)."""
+"""The benchmarks' own helpers: the vaults they time are the same every time, the probe that makes
+them wait out a recent deletion measures what it says, and so do the figures of what the machine did
+meanwhile (CI runs the scripts themselves as a smoke test)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
+import host  # noqa: E402
 import settle  # noqa: E402
 from generate_vault import generate  # noqa: E402
 
@@ -43,3 +45,22 @@ def test_settling_without_waiting_probes_once_and_says_how_quick_creating_a_file
     assert len(list(tmp_path.iterdir())) == 1  # one probe: no waiting allowed
     state = "slow: the figures below are skewed" if figure > settle.SLOW else "as usual"
     assert said == [f"creating a file: {figure:.0f} µs ({state})"]
+
+
+def test_new_memory_touched_shows_in_the_pages_the_machine_handed_out() -> None:
+    before = host.allocated()
+    assert before is not None and before > 0
+    touched = bytearray(64 * 2**20)  # zeroed by the kernel page by page, as it is first written
+    for offset in range(0, len(touched), 4096):
+        touched[offset] = 1
+    after = host.allocated()
+    assert after is not None and after - before >= 64
+
+
+def test_stolen_time_is_seconds_that_only_grow_and_an_unknown_figure_is_minus_one() -> None:
+    first = host.stolen()
+    assert first is not None and first >= 0
+    second = host.stolen()
+    assert second is not None and second >= first
+    assert host.since(first, second) == second - first
+    assert host.since(None, second) == -1 and host.since(first, None) == -1
