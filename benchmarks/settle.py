@@ -25,22 +25,25 @@ EVERY = 15.0  # seconds between probes while it is slow
 
 def creation_time(parent: Path) -> float:
     """Microseconds to create one empty file in the slowest stretch of `STRETCH` files, creating up to
-    `PROBE_FILES` in a new folder under `parent` and stopping at the first stretch over `SLOW`. The files
-    stay: removing them would be a deletion too (the caller removes `parent` when it is done)."""
+    `PROBE_FILES` under a new folder in `parent` and stopping at the first stretch over `SLOW`. Every
+    other stretch goes into a new folder of its own, which the file system may place elsewhere: one
+    folder alone said 29 µs where new folders met 690 µs, and the other way round a minute later. The
+    files stay: removing them would be a deletion too (the caller removes `parent` when it is done)."""
     folder = tempfile.mkdtemp(prefix="probe-", dir=parent)
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     slowest = 0.0
-    try:
-        for start in range(0, PROBE_FILES, STRETCH):
+    for number, start in enumerate(range(0, PROBE_FILES, STRETCH)):
+        where = folder if number % 2 == 0 else tempfile.mkdtemp(prefix="stretch-", dir=folder)
+        descriptor = os.open(where, os.O_RDONLY | os.O_DIRECTORY)
+        try:
             started = time.perf_counter()
-            for number in range(start, start + STRETCH):
-                os.close(os.open(str(number), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644, dir_fd=descriptor))
+            for name in range(start, start + STRETCH):
+                os.close(os.open(str(name), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644, dir_fd=descriptor))
             slowest = max(slowest, (time.perf_counter() - started) / STRETCH * 1e6)
-            if slowest > SLOW:
-                break
-        return slowest
-    finally:
-        os.close(descriptor)
+        finally:
+            os.close(descriptor)
+        if slowest > SLOW:
+            break
+    return slowest
 
 
 def settle(parent: Path, wait: float, say: Callable[[str], None] = print) -> float:

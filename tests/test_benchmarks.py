@@ -32,10 +32,17 @@ def test_the_probe_creates_its_files_in_a_folder_of_its_own_and_leaves_them(tmp_
     micro = settle.creation_time(tmp_path)
     (folder,) = tmp_path.iterdir()
     assert folder.name.startswith("probe-")
-    made = sorted(int(path.name) for path in folder.iterdir())
+    made = sorted(int(path.name) for path in folder.rglob("*") if path.is_file())
     # Every stretch whole; all of them unless one was slow (files were deleted here just before).
     assert made == list(range(len(made))) and len(made) % settle.STRETCH == 0
     assert len(made) == settle.PROBE_FILES or micro > settle.SLOW
+    # Every other stretch in a folder of its own, the first in the probe's folder itself.
+    stretches = len(made) // settle.STRETCH
+    own = sorted(path for path in folder.iterdir() if path.is_dir())
+    assert len(own) == stretches // 2 and all(path.name.startswith("stretch-") for path in own)
+    assert [len(list(path.iterdir())) for path in own] == [settle.STRETCH] * len(own)
+    first = sorted(int(path.name) for path in folder.iterdir() if path.is_file())[:settle.STRETCH]
+    assert first == list(range(settle.STRETCH))
     assert 0 < micro < 1e6  # (a second a file would be no file system at all)
 
 
