@@ -7,9 +7,9 @@ into a new folder, and the large one's time as a multiple of the small one's (th
 Each line: wall time, the CPU of the command and its workers (user + system), their page faults, and
 the memory pages the machine handed out while it ran (/proc/vmstat: new memory for every process and
 for the files written), and the processor time the host took from this machine meanwhile (`host.py`:
-a build that waited for the host shows it there). The ratios set each large build against the median of the small ones, and
-against the two small builds on either side of it (which ran on the host as it was then: its speed
-drifts by a third over minutes).
+a build that waited for the host shows it there). The ratios set each large build against the median of
+the small ones, and against the two small builds on either side of it (which ran on the host as it was
+then: its speed drifts by a third over minutes).
 
 The figures a large build gives on a virtual machine depend on the host: a page of memory the guest
 has not used lately may cost the host a fault to give back (this project's VM reports its free memory
