@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE))
 from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
 from host import since, stolen  # noqa: E402
-from settle import settle  # noqa: E402
+from settle import add_wait_option, settle  # noqa: E402
 
 TODAY = "2026-11-21"
 LAYOUT = "<!doctype html><html><head><title>{{ .Title }}</title></head><body>{{ .Content }}</body></html>\n"
@@ -182,8 +182,7 @@ def main() -> None:
     parser.add_argument("--tools", nargs="+", default=["goalsite", "hugo", "mkdocs", "pelican"])
     parser.add_argument("--bin", type=Path, help="where the peers' commands are (default: beside this Python)")
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults", help="where generated vaults are kept")
-    parser.add_argument("--wait", type=float, default=420,
-                        help="seconds to wait at most for creating files to be quick again (0: only say how quick)")
+    add_wait_option(parser)
     args = parser.parse_args()
     compile_goalsite()
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 
 from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
-from settle import settle  # noqa: E402
+from settle import add_wait_option, settle  # noqa: E402
 
 TODAY = "2026-11-21"
 TOMORROW = "2026-11-22"
@@ -57,8 +57,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults", help="where generated vaults are kept")
-    parser.add_argument("--wait", type=float, default=420,
-                        help="seconds to wait at most for creating files to be quick again (0: only say how quick)")
+    add_wait_option(parser)
     args = parser.parse_args()
     compile_goalsite()
 

@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE))
 from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
 from host import allocated, since, stolen  # noqa: E402
-from settle import settle  # noqa: E402
+from settle import add_wait_option, settle  # noqa: E402
 
 TODAY = "2026-11-21"
 
@@ -72,8 +72,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=50_000, help="entries in the large vault")
     parser.add_argument("--pairs", type=int, default=2, help="large builds (each between two small ones)")
     parser.add_argument("--vaults", type=Path, default=HERE / "vaults", help="where generated vaults are kept")
-    parser.add_argument("--wait", type=float, default=420,
-                        help="seconds to wait at most for creating files to be quick again (0: only say how quick)")
+    add_wait_option(parser)
     args = parser.parse_args()
     compile_goalsite()
     vaults = {}

@@ -11,6 +11,7 @@ and every ratio measured then was skewed. The scripts that time builds probe fir
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 import time
@@ -21,6 +22,13 @@ PROBE_FILES = 10_000  # in stretches of `STRETCH`: the slow inodes lie in patche
 STRETCH = 1_000
 SLOW = 100.0  # µs to create a file: clean here 20–30 µs, just after a large deletion 500–760 µs
 EVERY = 15.0  # seconds between probes while it is slow
+WAIT = 420.0  # seconds `settle` waits at most, unless told otherwise
+
+
+def add_wait_option(parser: argparse.ArgumentParser) -> None:
+    """`--wait`, for the scripts that settle before they time anything."""
+    parser.add_argument("--wait", type=float, default=WAIT,
+                        help="seconds to wait at most for creating files to be quick again (0: only say how quick)")
 
 
 def creation_time(parent: Path) -> float:
