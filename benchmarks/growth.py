@@ -6,8 +6,9 @@ into a new folder, and the large one's time as a multiple of the small one's (th
 
 Each line: wall time, the CPU of the command and its workers (user + system), their page faults, and
 the memory pages the machine handed out while it ran (/proc/vmstat: new memory for every process and
-for the files written), and the processor time the host took from this machine meanwhile (`host.py`:
-a build that waited for the host shows it there). The ratios set each large build against the median of
+for the files written), the processor time the host took from this machine meanwhile (`host.py`:
+a build that waited for the host shows it there), and what a new page of memory cost just before it
+(`page_cost`: 10-20 µs on this project's VM). The ratios set each large build against the median of
 the small ones, and against the two small builds on either side of it (which ran on the host as it was
 then: its speed drifts by a third over minutes).
 
@@ -43,7 +44,7 @@ sys.path.insert(0, str(HERE))
 
 from bytecode import compile_goalsite  # noqa: E402
 from generate_vault import generate  # noqa: E402
-from host import allocated, since, stolen  # noqa: E402
+from host import allocated, page_cost, since, stolen  # noqa: E402
 from settle import add_wait_option, settle  # noqa: E402
 
 TODAY = "2026-11-21"
@@ -86,10 +87,12 @@ def main() -> None:
         settle(work, args.wait)
         order = [args.small] + [args.large, args.small] * args.pairs
         for number, entries in enumerate(order):
+            cost = page_cost()  # just before the build: it drifts from minute to minute
             figures = build(vaults[entries], work / f"out-{number}")
             runs.append(figures)
             new = f"{figures['new']:6.0f} MiB new" if figures["new"] >= 0 else ""
             host = f"  stolen {figures['stolen']:5.2f} s" if figures["stolen"] >= 0 else ""
+            host += f"  a new page {cost:4.1f} µs" if cost is not None else ""
             print(f"  {entries:>7,} entries {figures['wall']:7.2f} s  user {figures['user']:6.2f} s  system "
                   f"{figures['system']:6.2f} s  faults {figures['faults']:8,.0f}  peak {figures['peak']:4.0f} MiB  "
                   f"{new}{host}",

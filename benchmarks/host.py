@@ -8,14 +8,18 @@ On a virtual machine two things outside the build move its times:
   entries keeps both processors busy, so each second stolen from them is up to half a second more on
   its wall clock.
 - **New memory.** A page the guest has not used for a while may cost the host a fault to give back
-  (`allocated`: pages handed out, to any process and to the files written).
+  (`allocated`: pages handed out, to any process and to the files written). What one new page costs
+  at the moment (`page_cost`) moves with the host, and a build of 50,000 entries takes some 700,000.
 
-Neither is there on every system: each is None where /proc does not say, and `since` then gives -1.
+Neither figure from /proc is there on every system: each is None where /proc does not say, and `since`
+then gives -1.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
+import time
 
 
 def allocated() -> int | None:
@@ -44,3 +48,20 @@ def stolen() -> float | None:
 def since(before: float | None, after: float | None) -> float:
     """What a figure above grew by, or -1 where it is not known."""
     return -1 if before is None or after is None else after - before
+
+
+def page_cost(mib: int = 64) -> float | None:
+    """Microseconds one new page of memory costs this process now: `mib` MiB of fresh memory, one byte
+    written to each page, which the kernel then finds, clears and maps (and, on a virtual machine, the
+    host may first have to give back). Python's own share, a loop step, is some 50 ns of it. None where
+    no such memory can be had."""
+    size, page = mib * 2**20, mmap.PAGESIZE
+    try:
+        fresh = mmap.mmap(-1, size)
+    except OSError:
+        return None
+    with fresh:
+        started = time.perf_counter()
+        for offset in range(0, size, page):
+            fresh[offset] = 1
+        return (time.perf_counter() - started) * 1e6 / (size // page)

@@ -64,6 +64,14 @@ def test_new_memory_touched_shows_in_the_pages_the_machine_handed_out() -> None:
     assert after is not None and after - before >= 64
 
 
+def test_what_a_new_page_costs_is_timed_on_as_many_new_pages_as_asked() -> None:
+    before = host.allocated()
+    cost = host.page_cost(32)
+    after = host.allocated()
+    assert before is not None and after is not None and after - before >= 32  # every page was new
+    assert cost is not None and 0 < cost < 10_000  # microseconds, not seconds or nanoseconds
+
+
 def test_stolen_time_is_seconds_that_only_grow_and_an_unknown_figure_is_minus_one() -> None:
     first = host.stolen()
     assert first is not None and first >= 0
