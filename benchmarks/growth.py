@@ -4,13 +4,15 @@ into a new folder, and the large one's time as a multiple of the small one's (th
     python3 benchmarks/growth.py                    # 10k, 50k, 10k, 50k, 10k (about two minutes)
     python3 benchmarks/growth.py --pairs 3 --small 1000 --large 5000
 
-Each line: wall time, the CPU of the command and its workers (user + system), their page faults, and
-the memory pages the machine handed out while it ran (/proc/vmstat: new memory for every process and
-for the files written), the processor time the host took from this machine meanwhile (`host.py`:
-a build that waited for the host shows it there), and what a new page of memory cost just before it
-(`page_cost`: 10-20 µs on this project's VM). The ratios set each large build against the median of
-the small ones, and against the two small builds on either side of it (which ran on the host as it was
-then: its speed drifts by a third over minutes).
+Each line: wall time, the CPU of the command and its workers (user + system), their page faults, the
+memory pages the machine handed out while it ran (/proc/vmstat: new memory for every process and for
+the files written), and the processor time the host took from this machine meanwhile (`host.py`: a
+build that waited for the host shows it there). Before the first build the script times a new page of
+memory (`page_cost`: 10-15 µs on this project's VM, where memory freed more than a second or two
+before has gone back to the host; each build after the first starts with what the one before freed,
+about 3 µs a page to use again). The ratios set each large build against the median of the small
+ones, and against the two small builds on either side of it (which ran on the host as it was then:
+its speed drifts by a third over minutes).
 
 The figures a large build gives on a virtual machine depend on the host: a page of memory the guest
 has not used lately may cost the host a fault to give back (this project's VM reports its free memory
@@ -86,13 +88,14 @@ def main() -> None:
     try:
         settle(work, args.wait)
         order = [args.small] + [args.large, args.small] * args.pairs
+        cost = page_cost()  # before the first build: after it, each build reuses memory the one before freed
+        if cost is not None:
+            print(f"a new page of memory: {cost:.1f} µs (one freed in the last second or two: about 3 µs)")
         for number, entries in enumerate(order):
-            cost = page_cost()  # just before the build: it drifts from minute to minute
             figures = build(vaults[entries], work / f"out-{number}")
             runs.append(figures)
             new = f"{figures['new']:6.0f} MiB new" if figures["new"] >= 0 else ""
             host = f"  stolen {figures['stolen']:5.2f} s" if figures["stolen"] >= 0 else ""
-            host += f"  a new page {cost:4.1f} µs" if cost is not None else ""
             print(f"  {entries:>7,} entries {figures['wall']:7.2f} s  user {figures['user']:6.2f} s  system "
                   f"{figures['system']:6.2f} s  faults {figures['faults']:8,.0f}  peak {figures['peak']:4.0f} MiB  "
                   f"{new}{host}",
