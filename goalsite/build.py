@@ -19,6 +19,7 @@ from goalsite.errors import Problem, Severity, UsageError
 from goalsite.export import CsvCache, goals_json, measurements_csv
 from goalsite.load import (
     FileRead,
+    Handover,
     Piece,
     Progress,
     Reading,
@@ -404,7 +405,7 @@ class Builder:
         early = _EarlyMarkdown.start(settings.strict_line_breaks) if not self.live else None
         try:
             self.reading.reread(None, self.progress, meanwhile=lambda: self._prepare_theme(settings),
-                                bodies=early.inbox if early is not None else None)
+                                bodies=early.bodies if early is not None else None)
             today = self.fixed_today or today_in(settings)
             going = early if early is not None and early.go(self.reading) else None
             return self._render(assemble(self.reading, today), today, None, early=going)
@@ -808,9 +809,9 @@ def _laid_over(vault: Vault, drift: dict[str, tuple[SourceFile, FileRead] | None
 EARLY_PIECE = 25  # entry bodies an early worker renders at a time: what it may have begun when stopped
 
 
-def _early_work(inbox: int, go: int, number: int, workers: int, strict: bool, found: int) -> NoReturn:
+def _early_work(bodies: Handover, go: int, number: int, workers: int, strict: bool, found: int) -> NoReturn:
     """In an early worker, once this process says go (else it ends): the goals and the entries' bodies
-    the readers added to `inbox`, where [[links]] lead, worked out from them as the site will work it out
+    the readers wrote (`Handover`), where [[links]] lead, worked out from them as the site will work it out
     (for the site to compare with its own), then its share of the pieces of bodies rendered for their
     own pages, in UTF-8 (half the size of a str of non-ASCII text). Each is written whole, in one go, to
     `found`, after the length of what follows."""
@@ -819,7 +820,8 @@ def _early_work(inbox: int, go: int, number: int, workers: int, strict: bool, fo
         if os.read(go, 1) != b"g":  # the build ended first, or found too few files to need this
             os._exit(0)
         with collector_paused():
-            goals, entries = bodies_read(forked.mapped_messages(inbox))
+            goals, entries = bodies_read([*forked.mapped_messages(bodies.inbox),
+                                          *(sent for fd in bodies.readers for sent in forked.task_results(fd))])
             count = len(entries)
             pieces = [range(start, min(start + EARLY_PIECE, count)) for start in range(0, count, EARLY_PIECE)]
             paths = entry_paths(entries)
@@ -864,8 +866,9 @@ class _EarlyMarkdown:
     vault's order, for the entries' own pages. What they finished is taken when the pages' workers
     start (the rest is theirs), and only when [[links]] lead where the site's do (`link_world`).
 
-    They are forked before the vault is read, and wait: the readers add the bodies to a file in memory
-    (`inbox`), and this process says go once all is read. Forked later, they would share the vault's
+    They are forked before the vault is read, and wait: the readers' files in memory are made before
+    them, so they read there what the readers send this process (`Handover`), and this process says
+    go once all is read. Forked later, they would share the vault's
     objects with this process, and the kernel would copy, for one of the two, each page of memory
     either of them then wrote (a reference counted is a write): most of the model, twice.
 
@@ -877,9 +880,12 @@ class _EarlyMarkdown:
     def __init__(self, strict_line_breaks: bool, workers: int) -> None:
         self.found: list[int] = []
         self.workers: list[int] = []
-        self.inbox = forked.shared_file("goalsite-bodies")  # every reader adds to it
+        self.inbox = forked.shared_file("goalsite-bodies")  # what this process reads itself
+        self.readers: list[int] = []
         self.go_pipe = wait = -1
         try:
+            self.readers = forked.files_for_workers(os.cpu_count() or 2, "goalsite-read")
+            self.bodies = Handover(self.inbox, self.readers)
             wait, self.go_pipe = os.pipe()
             for number in range(workers):
                 started = forked.fork_with_file("goalsite-early")
@@ -888,7 +894,7 @@ class _EarlyMarkdown:
                 worker, found = started
                 if worker == 0:  # the worker: it waits, renders its share of the pieces, in order, and ends
                     os.close(self.go_pipe)
-                    _early_work(self.inbox, wait, number, workers, strict_line_breaks, found)
+                    _early_work(self.bodies, wait, number, workers, strict_line_breaks, found)
                 self.found.append(found)
                 self.workers.append(worker)
         except BaseException:
@@ -950,12 +956,13 @@ class _EarlyMarkdown:
 
     def stop(self) -> None:
         """The workers killed where they are, and waited for; and the bodies they were sent let go, now that
-        no one reads them: memory the pages' workers may have at once (100 MB at 50,000 entries)."""
+        no one reads them (the readers' files stay while the saved model's bytes map them)."""
         forked.end(self.workers)
         self.workers = []
-        if self.inbox != -1:
-            os.close(self.inbox)
-            self.inbox = -1
+        for fd in [self.inbox, *self.readers]:
+            if fd != -1:
+                os.close(fd)
+        self.inbox, self.readers = -1, []
 
     def close(self) -> None:
         """The workers stopped and their files let go (a build that fails before `collect` calls this)."""

@@ -106,9 +106,14 @@ class Workers:
 
     With `keep`, once the results are all in, `kept` holds the bytes of each task a worker did as views
     of its file in memory, mapped (one mapping a worker): for bytes held after the work, which the
-    copies `results` reads would otherwise hold in new memory, while the file held them already."""
+    copies `results` reads would otherwise hold in new memory, while the file held them already.
 
-    def __init__(self, work: Callable[[int], bytes], tasks: int, count: int, keep: bool = False) -> None:
+    `files`: the workers' files in memory, made beforehand (`files_for_workers`), one a worker, for
+    processes forked before these workers to read what they wrote (`task_results`); the caller keeps
+    and closes its own descriptors."""
+
+    def __init__(self, work: Callable[[int], bytes], tasks: int, count: int, keep: bool = False,
+                 files: list[int] | None = None) -> None:
         if tasks * _TASK > _PIPE_HOLDS:
             raise ValueError(f"{tasks} tasks: more than a pipe holds at once")
         self.work, self.tasks, self.keep = work, tasks, keep
@@ -122,8 +127,8 @@ class Workers:
             os.write(give, b"".join(task.to_bytes(_TASK, "little") for task in range(tasks)))
             os.close(give)  # before any fork: a worker holding it open would never see the tasks end
             give = -1
-            for _number in range(max(1, min(count, tasks))):
-                started = fork_with_file("goalsite-work")
+            for number in range(max(1, min(count, tasks))):
+                started = fork_with_file("goalsite-work", files[number] if files and number < len(files) else None)
                 if started is None:  # the workers forked so far (or this process) do the work
                     break
                 worker, found = started
@@ -181,11 +186,32 @@ class Workers:
         self.found, self.ready = [], -1
 
 
-def fork_with_file(name: str) -> tuple[int, int] | None:
-    """A file in memory (`name` shows in /proc), then a forked process that writes to it: (0, the file) in
-    that process, (its id, the file) in this one. None when there is no file or process to spare."""
+def files_for_workers(count: int, name: str) -> list[int]:
+    """`count` files in memory for `Workers` to come, made now, so that a process forked before those
+    workers may read what they write. `name` shows in /proc. OSError when there are not files to spare."""
+    files: list[int] = []
     try:
-        found = os.memfd_create(name, os.MFD_CLOEXEC)
+        for _number in range(count):
+            files.append(os.memfd_create(name, os.MFD_CLOEXEC))
+    except BaseException:
+        for fd in files:
+            os.close(fd)
+        raise
+    return files
+
+
+def task_results(fd: int) -> list[memoryview]:
+    """The bytes of each task a `Workers` worker wrote whole to its file `fd` (given as one of `files`),
+    mapped (`mapped_messages`): for a process that has no other way to them."""
+    return [message[_TASK:] for message in mapped_messages(fd)]
+
+
+def fork_with_file(name: str, made: int | None = None) -> tuple[int, int] | None:
+    """A file in memory (`name` shows in /proc; or a copy of the descriptor `made`, a file made before),
+    then a forked process that writes to it: (0, the file) in that process, (its id, the file) in this
+    one. None when there is no file or process to spare."""
+    try:
+        found = os.memfd_create(name, os.MFD_CLOEXEC) if made is None else os.dup(made)
     except OSError:
         return None
     try:

@@ -38,6 +38,52 @@ def mapped_files(name: str) -> int:
         return sum(f"/memfd:{name} " in line for line in maps)
 
 
+def test_files_made_before_the_workers_show_a_process_forked_earlier_what_they_wrote() -> None:
+    """Workers given files made beforehand write there (one file a worker, the caller's descriptors its
+    own): a process forked before the workers, holding the same files, reads each task's bytes whole."""
+    fds = open_fds()
+    files = forked.files_for_workers(2, "goalsite-before")
+    seen, said = os.pipe()
+    earlier = os.fork()
+    if earlier == 0:  # forked before the workers: it waits for them to end, then reads their files
+        status = 1
+        try:
+            os.close(said)
+            os.read(seen, 1)  # (the end of the pipe: this process closed it once the workers ended)
+            found = sorted(bytes(sent) for fd in files for sent in forked.task_results(fd))
+            status = 0 if found == sorted(squares(task) for task in range(30)) else 3
+        finally:
+            os._exit(status)
+    os.close(seen)
+    try:
+        with forked.Workers(squares, 30, 2, files=files) as workers:
+            results = dict(workers.results())
+        assert results == {task: squares(task) for task in range(30)}
+        assert sum(len(forked.task_results(fd)) for fd in files) == 30  # every task, each once, by the workers
+    finally:
+        os.close(said)  # the earlier process reads the files now
+        _pid, status = os.waitpid(earlier, 0)
+        for fd in files:
+            os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert open_fds() == fds and no_process_left()
+
+
+def test_too_few_files_to_spare_makes_none() -> None:
+    """Files for workers are made all or none: with too few to spare, none is left open."""
+    import resource
+
+    fds = open_fds()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (len(fds) + 3, hard))
+    try:
+        with pytest.raises(OSError):
+            forked.files_for_workers(8, "goalsite-before")
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert open_fds() == fds
+
+
 def test_kept_results_are_the_workers_files_mapped_not_copies() -> None:
     """With `keep`, the bytes of each task a worker did are views of its file, one mapping a worker,
     which lasts while a view does; a task done here (after its worker died) keeps its own bytes."""

@@ -545,24 +545,61 @@ def test_a_build_keeps_its_objects_until_the_next_build_starts(vault: Path, tmp_
     assert goalsite.build._LAST[0].out == tmp_path / "two"
 
 
-def test_the_readers_hand_the_early_workers_every_body_in_the_vaults_order(vault: Path,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """The early workers are forked before the vault is read (sharing none of its objects): the readers
-    add what they need to a file in memory, and from it they find the goals and entries `assemble` will."""
-    vault_with_entries(vault)
-    write(vault, "goals/sleep2.md", "---\nid: sleep\ntitle: Said twice\n---\n")  # the first file keeps the id
+def early_view(vault: Path, monkeypatch: pytest.MonkeyPatch,
+               refuse_after: int | None = None) -> tuple[goalsite.load.Reading, list[memoryview], list[memoryview]]:
+    """A whole read by forked readers, a file a task, handing over to early workers (`Handover`): the
+    reading, what the inbox holds, and what the readers' own files hold. With `refuse_after`, a reader
+    fails at that task (its file ends there), and this process reads what it left."""
     monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
     monkeypatch.setattr(goalsite.load, "chunks", lambda count, smallest: [range(n, n + 1) for n in range(count)])
+    if refuse_after is not None:
+        read_chunk, parent = goalsite.load._read_chunk, os.getpid()
+
+        def failing(chunk: range) -> bytes:
+            if chunk.start >= refuse_after and os.getpid() != parent:
+                raise OSError("this reader stops here")
+            return read_chunk(chunk)
+
+        monkeypatch.setattr(goalsite.load, "_read_chunk", failing)
+    readers = forked.files_for_workers(2, "goalsite-read")
     inbox = forked.shared_file("bodies")
     try:
         reading = goalsite.load.Reading(vault, goalsite.config.load_settings(vault)[0], [], None)
-        reading.reread(None, bodies=inbox)
-        assert len(reading.pieces) == 14  # read by forked readers, a file at a time
-        goals, bodies = goalsite.load.bodies_read(forked.read_messages(inbox)[0])
+        reading.reread(None, bodies=goalsite.load.Handover(inbox, readers))
+        return (reading, forked.read_messages(inbox)[0],
+                [sent for fd in readers for sent in forked.task_results(fd)])
     finally:
-        os.close(inbox)
+        for fd in [inbox, *readers]:
+            os.close(fd)
+
+
+def test_the_readers_hand_the_early_workers_every_body_in_the_vaults_order(vault: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early workers are forked before the vault is read (sharing none of its objects), after the
+    readers' files are made: there they find what the readers send, and from it the goals and entries
+    `assemble` will. Nothing is written twice: this process's inbox stays empty."""
+    vault_with_entries(vault)
+    write(vault, "goals/sleep2.md", "---\nid: sleep\ntitle: Said twice\n---\n")  # the first file keeps the id
+    reading, inbox, readers = early_view(vault, monkeypatch)
+    assert len(reading.pieces) == 14 and len(readers) == 14  # read by forked readers, a file at a time
+    assert inbox == []
+    assert sorted(bytes(sent) for sent in readers) == sorted(bytes(sent) for sent, _held in reading.pieces)
+    goals, bodies = goalsite.load.bodies_read(readers)
     assert goals == goalsite.load.goals_read(reading)
     assert [(goal.id, goal.file) for goal in goals] == [("sleep", "goals/sleep.md"), ("walks", "goals/walks.md")]
+    entries = goalsite.load.entries_read(reading)
+    assert len(entries) == 11 and bodies == [(entry.file, entry.date, entry.sort_key, entry.body) for entry in entries]
+
+
+def test_what_a_failed_reader_left_reaches_the_early_workers_through_the_inbox(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task the readers left is read here, and added to the inbox: every file's reading reaches the
+    early workers once, in the readers' files or in the inbox."""
+    vault_with_entries(vault)
+    reading, inbox, readers = early_view(vault, monkeypatch, refuse_after=5)
+    assert len(reading.pieces) == 13 and len(readers) == 5 and len(inbox) == 8
+    goals, bodies = goalsite.load.bodies_read([*inbox, *readers])
+    assert goals == goalsite.load.goals_read(reading)
     entries = goalsite.load.entries_read(reading)
     assert len(entries) == 11 and bodies == [(entry.file, entry.date, entry.sort_key, entry.body) for entry in entries]
 
