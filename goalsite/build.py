@@ -49,6 +49,7 @@ from goalsite.pages import (
     MONTH_TEMPLATE,
     UNDATED,
     YEARS,
+    DataFile,
     Page,
     entry_key,
     entry_page,
@@ -76,6 +77,7 @@ if TYPE_CHECKING:  # Jinja is imported with the theme, while the readers read (`
 PARALLEL_FROM = 400  # pages to render before a whole build spreads them over the cores
 FIRST_LOOK_MOST = 8  # changed entries whose own pages a live build shows before the rest
 DRIFT_LIMIT = 100  # files changed since the model was saved, before it is saved again
+DATA_MADE = frozenset({"data/goals.json", "data/measurements.csv"})  # data files made beside `plan_data`'s
 
 # Nothing but the site's own files: no network, no inline script or style, no forms, no <base>.
 # `file:` next to 'self' because browsers disagree on what 'self' means for a page opened from disk.
@@ -540,32 +542,36 @@ class Builder:
         # Forked workers for a whole build: never once a watcher's threads run (`forked.available`), so a live
         # builder uses them for its first build only, and reads back what they wrote to serve it.
         if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and forked.available():
-            # This process's own share first, the data files and the saved model, while the early workers
+            # This process's own share first, the saved model and the data files, while the early workers
             # go on with the entries' bodies: done after the page workers start, it changed what they
             # still shared with this process (every object the model holds), which the kernel then
             # copied, page by page, for this process.
             previous = read_manifest(self.out)
-            data = self._data_files(site, vault, analysis, keys, rendered)
+            planned = plan_data(site)
             # (and the folder made, for the model)
-            announce(self.out, previous | {page.path for page in todo} | set(data))
-            if not self.live:  # written now and let go, rather than held while the pages render: some
-                # 18 MB at 10,000 entries, which the workers would share and the kernel copy at each fork
-                for name, made in data.items():
-                    if made is not None and write_if_changed(self.out / name, made, new=name not in previous):
-                        elsewhere.append(name)
-                    data[name] = None  # (on disk as it should be)
-            files.update(data)
+            announce(self.out, previous | {page.path for page in todo} | {data.path for data in planned} | DATA_MADE)
             if keys is None and not self.live:
                 signed = state.write_model(self.out, self._saved(vault, analysis))
                 if self.reading is not None:  # in the model now: the readers' files, mapped, are let go
                     self.reading.pieces = []  # before the pages need memory (100 MB at 50,000 entries)
+            data = self._data_files(site, vault, analysis, keys, rendered, planned)
+            made: list[tuple[str, bytes]] = []
+            if not self.live:  # written by the page workers, first: here, in the one busy process between
+                # the read and the render, the 87 MB of them at 50,000 entries took 0.6 s (made after the
+                # model is written, they are not held while it is, the build's peak)
+                made = [(name, content) for name, content in sorted(data.items()) if content is not None]
+                for name, _content in made:
+                    del data[name]
+            files.update(data)
             if early is not None:
                 site.ready_markdown = early.collect(world, vault.entries)
-            for path, written, seen in _render_in_processes(self.out, env, shared, todo, previous):
+            made_names = {name for name, _data in made}
+            for path, written, seen in _render_in_processes(self.out, env, shared, todo, previous, made):
                 files[path] = None
                 if self.live:
                     files[path] = read_back[path] = (self.out / path).read_bytes()
-                rendered.append(path)
+                if path not in made_names:
+                    rendered.append(path)
                 if seen is not None:
                     sizes[path] = seen
                 if written:
@@ -642,10 +648,11 @@ class Builder:
         return todo
 
     def _data_files(self, site: Site, vault: Vault, analysis: Analysis, keys: set[str] | None,
-                    rendered: list[str]) -> dict[str, bytes | None]:
-        """The site's data files that the change touches made again, the others as they were."""
+                    rendered: list[str], planned: list[DataFile] | None = None) -> dict[str, bytes | None]:
+        """The site's data files that the change touches made again, the others as they were: those
+        `plan_data` gives (`planned`, when the caller has them), and `DATA_MADE`."""
         files: dict[str, bytes | None] = {}
-        for data in plan_data(site):
+        for data in plan_data(site) if planned is None else planned:
             if keys is not None and data.path in self.files and not data.deps & keys:
                 files[data.path] = self.files[data.path]
                 continue
@@ -725,43 +732,52 @@ def _render_page(env: jinja2.Environment, shared: dict[str, object], page: Page)
 
 
 # What the forked workers render: set just before they start, so each inherits it (nothing is pickled).
-_JOB: tuple[Path, jinja2.Environment, dict[str, object], list[Page], set[str]] | None = None
+_JOB: tuple[Path, jinja2.Environment, dict[str, object], list[Page], set[str], list[tuple[str, bytes]]] | None = None
 
 
 def _render_chunk(chunk: range) -> list[tuple[str, bool, tuple[int, int] | None]]:
     """In a worker: render and write some pages; (path, written, its size and time) for each."""
     assert _JOB is not None
-    out, env, shared, todo, previous = _JOB
-    done = []
-    folder = f"{out}{os.sep}"
-    for index in chunk:
-        page = todo[index]
-        new = page.path not in previous  # not written by any build before: no need to look at it first
-        target = folder + page.path  # (pages' paths are the site's own, relative, with `/`: forking is POSIX's)
-        html = _render_page(env, shared, page)
-        info = link_new(target, html) if new else None  # (what the written file is, at no extra look)
-        written = info is not None or write_if_changed(target, html, new)
-        try:
-            info = info or os.stat(target)
-            seen: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
-        except OSError:
-            seen = None
-        done.append((page.path, written, seen))
-    return done
+    out, env, shared, todo, previous, _made = _JOB
+    folder = f"{out}{os.sep}"  # (pages' paths are the site's own, relative, with `/`: forking is POSIX's)
+    return [_write_made(folder, todo[index].path, _render_page(env, shared, todo[index]), previous) for index in chunk]
+
+
+def _write_made(folder: str, path: str, data: bytes, previous: set[str]) -> tuple[str, bool, tuple[int, int] | None]:
+    """`data` written to `folder + path` (unless it holds them already): (path, written, its size and time)."""
+    new = path not in previous  # not written by any build before: no need to look at it first
+    target = folder + path
+    info = link_new(target, data) if new else None  # (what the written file is, at no extra look)
+    written = info is not None or write_if_changed(target, data, new)
+    try:
+        info = info or os.stat(target)
+        seen: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
+    except OSError:
+        seen = None
+    return path, written, seen
 
 
 def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, object], todo: list[Page],
-                         previous: set[str]) -> list[tuple[str, bool, tuple[int, int] | None]]:
+                         previous: set[str], made: list[tuple[str, bytes]] | None = None,
+                         ) -> list[tuple[str, bool, tuple[int, int] | None]]:
     """A whole build's pages rendered and written by one process per core (forked, so they share the
-    model without copying it). The marker must list the pages first (`announce`), so that a build
-    stopped halfway still knows them; `previous` are the pages it listed before."""
+    model without copying it), and the files already `made` written, a task each, first. The marker
+    must list them all first (`announce`), so that a build stopped halfway still knows them;
+    `previous` are the files it listed before."""
     global _JOB
     _compile(env, {page.template for page in todo})
-    _JOB = (out, env, shared, todo, previous)
+    made = made or []
+    _JOB = (out, env, shared, todo, previous, made)
     pieces = chunks(len(todo), 50)
+    folder = f"{out}{os.sep}"
+
+    def task(number: int) -> bytes:
+        if number < len(made):
+            return pickle.dumps([_write_made(folder, *made[number], previous)])
+        return pickle.dumps(_render_chunk(pieces[number - len(made)]))
+
     try:
-        with forked.Workers(lambda number: pickle.dumps(_render_chunk(pieces[number])), len(pieces),
-                            os.cpu_count() or 2) as workers:
+        with forked.Workers(task, len(made) + len(pieces), os.cpu_count() or 2) as workers:
             return [item for _number, done in workers.results() for item in pickle.loads(done)]
     finally:
         _JOB = None

@@ -714,31 +714,34 @@ def test_what_a_reader_sends_is_what_it_read(tmp_path: Path) -> None:
     assert [goal.id for goal in goals] == sorted(one.parsed.goal.id for _rel, one in read if one.parsed.goal)
 
 
-def test_a_whole_build_writes_its_data_files_before_the_pages(vault: Path, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """Written as soon as they are made (listed in the marker first) and let go, rather than held while
-    the workers render: the state still notes each one's size and time, and the report names them."""
+def test_a_whole_build_has_the_page_workers_write_its_data_files_first(vault: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made before the render (listed in the marker first), written by the page workers as their first
+    tasks, not by this process, alone between the read and the render: the state still notes each one's
+    size and time, the report names them, and the build says it made them once, as one process does."""
     vault_with_entries(vault)
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
     out = tmp_path / "site"
-    seen: list[tuple[bool, bool]] = []
+    seen: list[tuple[bool, bool, list[str]]] = []
     spread = goalsite.build._render_in_processes
 
     def render(*args: Any) -> Any:
-        seen.append(((out / "data" / "goals.json").is_file(),
-                     "data/measurements.csv" in goalsite.output.read_manifest(out)))
+        made = [name for name, _data in args[5]]
+        seen.append(((out / "data" / "goals.json").is_file(), set(made) <= goalsite.output.read_manifest(out), made))
         return spread(*args)
 
     monkeypatch.setattr(goalsite.build, "_render_in_processes", render)
     result = build(vault, out, TODAY)
-    assert seen == [(True, True)]
+    assert seen == [(False, True, ["calendar.ics", "data/goals.json", "data/measurements.csv",
+                                   "data/search-2025.js", "data/search-2026.js", "data/search-goals.js"])]
     assert {"data/goals.json", "data/measurements.csv", "calendar.ics"} <= set(result.report.written)
     summary = goalsite.state.load_summary(out)
     assert summary is not None
     assert summary.outputs == goalsite.state.outputs(out, sorted(summary.outputs))
+    assert {"data/goals.json", "calendar.ics"} <= set(summary.outputs)
     monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
-    build(vault, tmp_path / "one", TODAY)
-    assert site(out) == site(tmp_path / "one")
+    one = build(vault, tmp_path / "one", TODAY)
+    assert site(out) == site(tmp_path / "one") and sorted(result.rendered) == sorted(one.rendered)
 
 
 def test_the_page_workers_take_each_months_list_with_its_entries_pages(vault: Path, tmp_path: Path,
@@ -752,9 +755,10 @@ def test_the_page_workers_take_each_months_list_with_its_entries_pages(vault: Pa
     given: list[list[str]] = []
     spread = goalsite.build._render_in_processes
 
-    def render(out: Path, env: Any, shared: Any, todo: list[goalsite.pages.Page], previous: set[str]) -> Any:
+    def render(out: Path, env: Any, shared: Any, todo: list[goalsite.pages.Page], previous: set[str],
+               made: Any) -> Any:
         given.append([page.path for page in todo])
-        return spread(out, env, shared, todo, previous)
+        return spread(out, env, shared, todo, previous, made)
 
     monkeypatch.setattr(goalsite.build, "_render_in_processes", render)
     result = build(vault, tmp_path / "site", TODAY)
