@@ -111,9 +111,9 @@ def measurements(goal: Goal, vault: Vault) -> list[Measurement]:
 
 def aggregate(values: Sequence[Fraction], how: str) -> Fraction:
     if how == "sum":
-        return sum(values, Fraction(0))
+        return _total(values)
     if how == "mean":
-        return sum(values, Fraction(0)) / len(values)
+        return _total(values) / len(values)
     if how == "min":
         return min(values)
     if how == "max":
@@ -121,6 +121,16 @@ def aggregate(values: Sequence[Fraction], how: str) -> Fraction:
     if how == "count":
         return Fraction(len(values))
     return values[-1]  # last
+
+
+def _total(values: Sequence[Fraction]) -> Fraction:
+    """The exact sum: in whole numbers when every value is one (most of a journal's numbers are), rather
+    than a new fraction, reduced, for each addition (a fifth of the analysis at 50,000 entries)."""
+    if len(values) == 1:
+        return values[0]
+    if all(value.denominator == 1 for value in values):
+        return Fraction(sum(value.numerator for value in values))
+    return sum(values, Fraction(0))
 
 
 def series(found: Sequence[Measurement], per: str | None, how: str, week_start: int) -> list[Point]:
@@ -205,8 +215,9 @@ def _dated_track(goal: Goal, today: dt.date) -> str | None:
     return None
 
 
-def analyse_goal(goal: Goal, vault: Vault, today: dt.date,
-                 gas_latest: dict[str, tuple[int, dt.date]]) -> GoalAnalysis:
+def analyse_goal(goal: Goal, vault: Vault, today: dt.date, gas_latest: dict[str, tuple[int, dt.date]],
+                 sessions: SessionDays | None = None) -> GoalAnalysis:
+    """`sessions`: `session_days(vault.sessions, today)`, when the caller has it."""
     measurable = goal.measurable
     settings = vault.settings
     found = measurements(goal, vault)
@@ -248,7 +259,7 @@ def analyse_goal(goal: Goal, vault: Vault, today: dt.date,
         track = _dated_track(goal, today) or "no_data"
 
     late = sum(1 for m in goal.milestones if not m.done and m.due is not None and m.due < today)
-    last_review = _last_review(goal, vault.sessions, today)
+    last_review = _last_review(goal, session_days(vault.sessions, today) if sessions is None else sessions, today)
     next_review = None
     if goal.review_every is not None and goal.status in ("active", "paused"):  # an achieved goal needs no review
         anchor = max(day for day in (goal.start, last_review) if day is not None) \
@@ -280,10 +291,29 @@ def analyse_goal(goal: Goal, vault: Vault, today: dt.date,
     )
 
 
-def _last_review(goal: Goal, sessions: Sequence[Entry], today: dt.date) -> dt.date | None:
+SessionDays = tuple[dt.date | None, dict[str, dt.date]]  # the last session up to a day linked to no goal, and to each goal
+
+
+def session_days(sessions: Sequence[Entry], today: dt.date) -> SessionDays:
+    """The last session entry up to `today` linked to no goal, and the last linked to each goal: looked
+    through once for all the goals, not once a goal."""
+    unlinked: dt.date | None = None
+    linked: dict[str, dt.date] = {}
+    for entry in sessions:
+        if entry.date > today:
+            continue
+        if not entry.goals:
+            unlinked = entry.date if unlinked is None else max(unlinked, entry.date)
+        for goal_id in entry.goals:
+            linked[goal_id] = max(linked.get(goal_id, entry.date), entry.date)
+    return unlinked, linked
+
+
+def _last_review(goal: Goal, sessions: SessionDays, today: dt.date) -> dt.date | None:
     """A `reviews:` row, or a session entry linked to the goal or to no goal at all (SPEC §3.5)."""
+    unlinked, linked = sessions
     days = [review.date for review in goal.reviews if review.date <= today]
-    days += [entry.date for entry in sessions if entry.date <= today and (not entry.goals or goal.id in entry.goals)]
+    days += [day for day in (unlinked, linked.get(goal.id)) if day is not None]
     return max(days) if days else None
 
 
@@ -443,13 +473,16 @@ def analyse(vault: Vault, today: dt.date, cache: GoalCache | None = None) -> Ana
 def _analyse(vault: Vault, today: dt.date, cache: GoalCache) -> Analysis:
     latest, history = gas_history(vault, today)
     sessions = tuple((entry.date, entry.goals) for entry in vault.sessions)  # what a goal's reviews use of them
+    reviewed: SessionDays | None = None
     goals = {}
     for goal in vault.goals:
         field = goal.measurable.field if goal.measurable is not None else None
         key = (goal, vault.with_field(field) if field else (), sessions, latest.get(goal.id), today, vault.settings)
         known = cache.get(goal.id)
         if known is None or known[0] != key:
-            known = cache[goal.id] = (key, analyse_goal(goal, vault, today, latest))
+            if reviewed is None:
+                reviewed = session_days(vault.sessions, today)
+            known = cache[goal.id] = (key, analyse_goal(goal, vault, today, latest, reviewed))
         goals[goal.id] = known[1]
     for gone in set(cache) - set(goals):
         del cache[gone]
