@@ -140,6 +140,31 @@ def test_every_aggregate(vault: Path, how: str, value: float) -> None:
     assert analysed(vault, D(2026, 11, 20))[1].goals["g"].current == value
 
 
+@pytest.mark.parametrize(("how", "values", "exact"), [
+    ("sum", (1, "0.1", "0.2"), Fraction(13, 10)),  # decimals beside whole numbers: added exactly, not as floats
+    ("mean", (1, 2, 2), Fraction(5, 3)),  # whole numbers whose mean is not one
+    ("sum", (-4, 7, 10), Fraction(13)),
+    ("mean", ("0.1", "0.2", "0.3"), Fraction(1, 5)),
+])
+def test_sums_and_means_are_exact(vault: Path, how: str, values: tuple[object, ...], exact: Fraction) -> None:
+    measured_goal(vault, f"{{field: x, baseline: 0, target: 100, per: week, aggregate: {how}}}")
+    entries(vault, "x", dict(zip(("2026-11-02", "2026-11-03", "2026-11-04"), values, strict=True)))
+    current = analysed(vault, D(2026, 11, 20))[1].goals["g"].current
+    assert current == exact and isinstance(current, Fraction)
+
+
+def test_a_session_linked_to_two_goals_reviews_both_and_a_later_one_neither(vault: Path) -> None:
+    measured_goal(vault, "{field: n, baseline: 1, target: 5}", start="2026-09-01")
+    measured_goal(vault, "{field: n, baseline: 1, target: 5}", name="other", start="2026-09-01")
+    measured_goal(vault, "{field: n, baseline: 1, target: 5}", name="third", start="2026-09-01")
+    write(vault, "journal/2026-10-20.md", "---\nsession: true\ngoals: [g, other]\n---\n")
+    write(vault, "journal/2026-10-28.md", "---\nsession: true\ngoals: [other]\n---\n")
+    write(vault, "journal/2026-12-01.md", "---\nsession: true\n---\nNot yet.\n")
+    goals = analysed(vault, D(2026, 11, 21))[1].goals
+    assert (goals["g"].last_review, goals["other"].last_review, goals["third"].last_review) == \
+        (D(2026, 10, 20), D(2026, 10, 28), None)
+
+
 def test_log_rows_count_too(vault: Path) -> None:
     measured_goal(vault, "{field: x, baseline: 0, target: 10}", extra="log:\n  - {date: 2026-11-01, value: 4}\n")
     _model, analysis = analysed(vault, D(2026, 11, 20))
