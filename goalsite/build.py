@@ -550,11 +550,13 @@ class Builder:
             planned = plan_data(site)
             # (and the folder made, for the model)
             announce(self.out, previous | {page.path for page in todo} | {data.path for data in planned} | DATA_MADE)
+            # (before the model: its rows are kept with it, for the next build)
+            csv = measurements_csv(vault, analysis, self.csv_rows)
             if keys is None and not self.live:
                 signed = state.write_model(self.out, self._saved(vault, analysis))
                 if self.reading is not None:  # in the model now: the readers' files, mapped, are let go
                     self.reading.pieces = []  # before the pages need memory (100 MB at 50,000 entries)
-            data = self._data_files(site, vault, analysis, keys, rendered, planned)
+            data = self._data_files(site, vault, analysis, keys, rendered, planned, csv)
             made: list[tuple[str, bytes]] = []
             if not self.live:  # written by the page workers, first: here, in the one busy process between
                 # the read and the render, the 87 MB of them at 50,000 entries took 0.6 s (made after the
@@ -648,9 +650,11 @@ class Builder:
         return todo
 
     def _data_files(self, site: Site, vault: Vault, analysis: Analysis, keys: set[str] | None,
-                    rendered: list[str], planned: list[DataFile] | None = None) -> dict[str, bytes | None]:
+                    rendered: list[str], planned: list[DataFile] | None = None,
+                    csv: bytes | None = None) -> dict[str, bytes | None]:
         """The site's data files that the change touches made again, the others as they were: those
-        `plan_data` gives (`planned`, when the caller has them), and `DATA_MADE`."""
+        `plan_data` gives (`planned`, when the caller has them), and `DATA_MADE` (`csv`: the
+        measurements, when the caller made them)."""
         files: dict[str, bytes | None] = {}
         for data in plan_data(site) if planned is None else planned:
             if keys is not None and data.path in self.files and not data.deps & keys:
@@ -662,7 +666,7 @@ class Builder:
             files["data/goals.json"] = goals_json(vault, analysis)
         else:  # made from the goals and their analysis alone, which are the same
             files["data/goals.json"] = self.files["data/goals.json"]
-        files["data/measurements.csv"] = measurements_csv(vault, analysis, self.csv_rows)
+        files["data/measurements.csv"] = measurements_csv(vault, analysis, self.csv_rows) if csv is None else csv
         return files
 
     def _saved(self, vault: Vault, analysis: Analysis) -> state.Saved:
@@ -732,13 +736,13 @@ def _render_page(env: jinja2.Environment, shared: dict[str, object], page: Page)
 
 
 # What the forked workers render: set just before they start, so each inherits it (nothing is pickled).
-_JOB: tuple[Path, jinja2.Environment, dict[str, object], list[Page], set[str], list[tuple[str, bytes]]] | None = None
+_JOB: tuple[Path, jinja2.Environment, dict[str, object], list[Page], set[str]] | None = None
 
 
 def _render_chunk(chunk: range) -> list[tuple[str, bool, tuple[int, int] | None]]:
     """In a worker: render and write some pages; (path, written, its size and time) for each."""
     assert _JOB is not None
-    out, env, shared, todo, previous, _made = _JOB
+    out, env, shared, todo, previous = _JOB
     folder = f"{out}{os.sep}"  # (pages' paths are the site's own, relative, with `/`: forking is POSIX's)
     return [_write_made(folder, todo[index].path, _render_page(env, shared, todo[index]), previous) for index in chunk]
 
@@ -767,7 +771,7 @@ def _render_in_processes(out: Path, env: jinja2.Environment, shared: dict[str, o
     global _JOB
     _compile(env, {page.template for page in todo})
     made = made or []
-    _JOB = (out, env, shared, todo, previous, made)
+    _JOB = (out, env, shared, todo, previous)
     pieces = chunks(len(todo), 50)
     folder = f"{out}{os.sep}"
 

@@ -522,6 +522,22 @@ def shape(saved: goalsite.state.Saved) -> tuple[object, ...]:
             saved.csv_rows, saved.link_world)
 
 
+def test_the_model_saved_before_a_spread_render_is_the_one_a_build_in_one_process_saves(
+        vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written before the page workers start, the model still holds all a build made for the next one:
+    each measured goal's rows of measurements.csv among them (made before the model is written)."""
+    vault_with_entries(vault)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 1)
+    build(vault, tmp_path / "spread", TODAY)
+    monkeypatch.setattr(goalsite.build, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(goalsite.load, "PARALLEL_FROM", 10**9)
+    build(vault, tmp_path / "one", TODAY)
+    spread, one = loaded(tmp_path / "spread"), loaded(tmp_path / "one")
+    assert sorted(spread.csv_rows) == ["sleep", "walks"]
+    assert shape(spread) == shape(one)
+
+
 def test_a_build_keeps_its_objects_until_the_next_build_starts(vault: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Freeing the model as a build ends would write to every page of memory its workers shared, for a
